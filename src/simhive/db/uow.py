@@ -1,0 +1,78 @@
+"""The unit of work: one use case, one transaction; the edge commits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from simhive.db.engine import sqlite_write
+from simhive.kit.clock import Clock
+
+if TYPE_CHECKING:
+    from simhive.settings import Settings
+
+
+@dataclass
+class UnitOfWork:
+    """What a core service function works with: a session, the clock and the settings."""
+
+    session: Session
+    clock: Clock
+    settings: Settings
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Called after commit when the transaction wrote outbox events (wakes a local worker).
+    outbox_hook: Callable[[], None] | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def on_commit(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once the transaction has committed (never inside it)."""
+        if hook not in self.after_commit:
+            self.after_commit.append(hook)
+
+    def outbox_written(self) -> None:
+        """Note that this transaction queued events, so a local worker wakes after commit."""
+        if self.outbox_hook is not None:
+            self.on_commit(self.outbox_hook)
+
+
+class Database:
+    """An engine plus a session factory; hands out units of work."""
+
+    def __init__(self, engine: Engine, clock: Clock, settings: Settings) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.settings = settings
+        self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self.outbox_hook: Callable[[], None] | None = None
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
+        """Open a transaction; commit when the block ends cleanly, roll back otherwise."""
+        token = sqlite_write.set(write)
+        session = self._sessions()
+        uow = UnitOfWork(
+            session=session, clock=self.clock, settings=self.settings, outbox_hook=self.outbox_hook
+        )
+        try:
+            yield uow
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+            sqlite_write.reset(token)
+        for hook in uow.after_commit:
+            hook()

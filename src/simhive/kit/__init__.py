@@ -1,0 +1,1 @@
+"""Domain-free helpers: clock, money, ids, phone numbers, secrets."""

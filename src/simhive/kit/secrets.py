@@ -1,0 +1,40 @@
+"""Credentials: random keys shown once, stored as hashes."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+
+def new_api_key() -> str:
+    """A random API key (32 hex characters, 128 bits)."""
+    return secrets.token_hex(16)
+
+
+def hash_api_key(key: str) -> str:
+    """SHA-256 of a key: keys are random and long, so a fast hash is safe and lookups stay O(1)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    """Argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """Check a password against its argon2 hash."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret (`whsec_` + base64 of 24 random bytes)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()

@@ -1,0 +1,83 @@
+"""Every timing, price and limit, read from SIMHIVE_* environment variables."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Operator settings; each field is `SIMHIVE_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SIMHIVE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = Field(
+        "sqlite:///simhive.db",
+        description="Database URL: sqlite:///path.db or postgresql://user@host:5432/db.",
+    )
+    db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process.")
+    host: str = Field("127.0.0.1", description="Address `simhive serve` listens on.")
+    port: int = Field(8080, description="Port `simhive serve` listens on.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    reserved_lifetime_s: int = Field(
+        900, description="Seconds a Reserved number waits for its SMS before Timed Out."
+    )
+    awaiting_lifetime_s: int = Field(
+        1800, description="Seconds a bid waits as Awaiting MDN before it expires."
+    )
+    markup_min: int = Field(10, description="Smallest bid (markup), in cents.")
+    markup_max: int = Field(2000, description="Largest bid (markup), in cents.")
+    max_services_per_request: int = Field(5, description="Services on one multi-service request.")
+    read_sms_limit: int = Field(3, description="Messages `read_sms` returns at most.")
+    read_sms_window_s: int = Field(
+        172800, description="How far back `read_sms` looks, in seconds (2 days)."
+    )
+    request_status_shape: Literal["array", "object"] = Field(
+        "array",
+        description="Default `request_status` answer shape for new accounts (array as in the "
+        "references, or a bare object for older clients); each account can override it.",
+    )
+    priority_event_name: Literal["priority_request", "premium_request"] = Field(
+        "priority_request",
+        description="Webhook event name for a won bid (`premium_request` as in edition 004).",
+    )
+    default_price: Decimal = Field(
+        Decimal("0.50"), description="One-time price for services created without one."
+    )
+
+    webhook_timeout_s: float = Field(10.0, description="Seconds a webhook delivery may take.")
+    webhook_retry_interval_s: int = Field(
+        600, description="Seconds between webhook attempts after a failure."
+    )
+    webhook_max_retries: int = Field(
+        5, description="Attempts after the first failed one before a webhook is given up."
+    )
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook targets on private, loopback or link-local addresses."
+    )
+    webhook_concurrency: int = Field(16, description="Webhook deliveries in flight per worker.")
+
+    worker_poll_s: float = Field(0.2, description="Seconds a worker sleeps when idle.")
+    worker_claim_s: int = Field(
+        60, description="Seconds a worker owns a claimed job before others may recover it."
+    )
+    worker_batch: int = Field(100, description="Jobs one worker claims at a time.")
+
+    simulator_enabled: bool = Field(True, description="Run the simulator gateway.")
+    simulator_auto_reply_s: float | None = Field(
+        None,
+        description="Seconds after a reservation when a simulated number receives the service's "
+        "typical SMS; unset turns auto-reply off (the demo sets 5).",
+    )
+    simulator_flap_probability: float = Field(
+        0.0, description="Chance per minute that a simulated number goes offline or online."
+    )
+    simulator_seed: int | None = Field(None, description="Seed for simulated numbers and codes.")
+
+    metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
