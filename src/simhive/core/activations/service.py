@@ -1,0 +1,211 @@
+"""One-time requests: ask for a number, read its status, reject it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from simhive.core.accounts.models import Account
+from simhive.core.activations import lifecycle
+from simhive.core.activations.models import Activation, ActivationStatus
+from simhive.core.activations.views import ActivationView, view
+from simhive.core.catalog import service as catalog
+from simhive.core.catalog.models import Service
+from simhive.core.errors import (
+    InsufficientFunds,
+    InvalidAreaCode,
+    InvalidMarkup,
+    InvalidMdn,
+    InvalidState,
+    MdnNotAvailable,
+    NoNumbers,
+    RequestClosed,
+    TooManyServices,
+    UnknownRequest,
+)
+from simhive.core.inventory import service as inventory
+from simhive.core.inventory.models import Number
+from simhive.core.ledger import service as ledger
+from simhive.db.uow import UnitOfWork
+from simhive.kit.money import from_cents
+from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_mdn
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRequest:
+    """A `request` as the dialects parse it; core checks every rule."""
+
+    services: tuple[str, ...]
+    mdn: str | None = None
+    area_code: str | None = None
+    state: str | None = None
+    markup: int | None = None
+
+
+def _check(uow: UnitOfWork, req: NumberRequest) -> tuple[list[Service], str, str, str | None]:
+    """Validate a request; returns services, area code, state and the normalised MDN."""
+    limit = uow.settings.max_services_per_request
+    names = list(dict.fromkeys(n.strip() for n in req.services if n.strip()))
+    if len(names) > limit:
+        raise TooManyServices(len(names), limit)
+    services = catalog.find_services(uow, names)
+    if req.markup is not None and not (
+        uow.settings.markup_min <= req.markup <= uow.settings.markup_max
+    ):
+        raise InvalidMarkup(str(req.markup), uow.settings.markup_min, uow.settings.markup_max)
+    mdn = None
+    area_code = state = ""
+    # 000: "mdn" beats "areacode", which beats "state"; the loser is ignored, not checked.
+    if req.mdn:
+        mdn = normalize_mdn(req.mdn)
+        if mdn is None:
+            raise InvalidMdn(req.mdn)
+    elif req.area_code:
+        if not is_valid_us_area_code(req.area_code):
+            raise InvalidAreaCode(req.area_code)
+        area_code = req.area_code
+    elif req.state:
+        if not is_valid_state(req.state):
+            raise InvalidState(req.state)
+        state = req.state.upper()
+    return services, area_code, state, mdn
+
+
+def request_number(
+    uow: UnitOfWork, *, account: Account, request: NumberRequest
+) -> list[ActivationView]:
+    """Reserve a number for one or more services, or place bids that wait for one."""
+    services, area_code, state, mdn = _check(uow, request)
+    wanted = inventory.Wanted(
+        account_id=account.id,
+        service_ids=tuple(s.id for s in services),
+        area_code=area_code,
+        state=state,
+    )
+    now = uow.clock.now()
+    plain = sum((catalog.price(s) for s in services), start=from_cents(0))
+    ledger.lock_account(uow, account.id)
+    if plain > ledger.available(uow, account.id):
+        raise InsufficientFunds(ledger.available(uow, account.id), plain)
+    group = _new_group(uow, account, services, wanted, now)
+    number = _take_number(uow, wanted, mdn=mdn, group_id=group[0].id)
+    if number is not None:
+        for activation in group:
+            lifecycle.reserve(uow, activation, number, markup=0)
+    elif mdn is not None:
+        raise MdnNotAvailable()
+    elif request.markup is None and len(services) == 1:
+        raise NoNumbers()
+    else:
+        _make_bids(uow, group, services, markup=request.markup if len(services) == 1 else None)
+    for activation in group:
+        hold = ledger.place_hold(
+            uow,
+            account_id=account.id,
+            amount=from_cents(activation.price_cents),
+            reference=f"activation:{activation.id}",
+        )
+        activation.hold_id = hold.id
+    uow.session.flush()
+    views = [view(a, s, number, now) for a, s in zip(group, services, strict=True)]
+    # 000's multi-service example lists the requests by service name.
+    return sorted(views, key=lambda v: v.service.lower()) if len(views) > 1 else views
+
+
+def _new_group(
+    uow: UnitOfWork,
+    account: Account,
+    services: list[Service],
+    wanted: inventory.Wanted,
+    now: object,
+) -> list[Activation]:
+    group = []
+    for service in services:
+        activation = Activation(
+            account_id=account.id,
+            service_id=service.id,
+            status=ActivationStatus.AWAITING_MDN,
+            markup=0,
+            price_cents=service.price_cents,
+            want_area_code=wanted.area_code,
+            want_state=wanted.state,
+            created_at=now,
+            expires_at=now,
+        )
+        uow.session.add(activation)
+        group.append(activation)
+    uow.session.flush()
+    for activation in group:
+        activation.group_id = group[0].id
+    return group
+
+
+def _take_number(
+    uow: UnitOfWork, wanted: inventory.Wanted, *, mdn: str | None, group_id: int
+) -> Number | None:
+    if mdn is None:
+        return inventory.take_free_number(uow, wanted, group_id=group_id)
+    number = uow.session.scalar(select(Number).where(Number.mdn == mdn))
+    if number is None or number.lease_group is not None:
+        raise MdnNotAvailable()
+    if not inventory.can_offer(uow, number, wanted) or not inventory.lease(
+        uow, number, group_id=group_id
+    ):
+        raise MdnNotAvailable()
+    return number
+
+
+def _make_bids(
+    uow: UnitOfWork, group: list[Activation], services: list[Service], *, markup: int | None
+) -> None:
+    """Turn the group into waiting bids; multi-service bids outbid everyone by one cent."""
+    expires = uow.clock.now() + timedelta(seconds=uow.settings.awaiting_lifetime_s)
+    for activation, service in zip(group, services, strict=True):
+        bid = markup if markup is not None else recommended_markup(uow, service)
+        activation.markup = bid
+        activation.price_cents = service.price_cents + bid
+        activation.expires_at = expires
+
+
+def recommended_markup(uow: UnitOfWork, service: Service) -> int:
+    """One cent above the highest waiting bid for the service, and at least the minimum."""
+    top = uow.session.scalar(
+        select(func.max(Activation.markup)).where(
+            Activation.service_id == service.id,
+            Activation.status == ActivationStatus.AWAITING_MDN,
+            Activation.expires_at > uow.clock.now(),
+        )
+    )
+    return min(max(int(top or 0) + 1, uow.settings.markup_min), uow.settings.markup_max)
+
+
+def _own(uow: UnitOfWork, account: Account, activation_id: str | int) -> Activation:
+    try:
+        key = int(str(activation_id).strip())
+    except ValueError:
+        raise UnknownRequest() from None
+    activation = uow.session.get(Activation, key) if 0 < key < 2**63 else None
+    # Another account's id answers exactly like an unknown one.
+    if activation is None or activation.account_id != account.id:
+        raise UnknownRequest()
+    return activation
+
+
+def request_status(uow: UnitOfWork, *, account: Account, activation_id: str) -> ActivationView:
+    """The current state of one of the account's requests."""
+    activation = _own(uow, account, activation_id)
+    return lifecycle.current_view(uow, activation)
+
+
+def reject(uow: UnitOfWork, *, account: Account, activation_id: str) -> ActivationView:
+    """Give back a reserved number (never offered again to this account), or cancel a bid."""
+    activation = _own(uow, account, activation_id)
+    lifecycle.settle_if_due(uow, activation)
+    if activation.status not in (ActivationStatus.RESERVED, ActivationStatus.AWAITING_MDN):
+        raise RequestClosed(activation.status)
+    if activation.status == ActivationStatus.RESERVED and activation.number_id is not None:
+        inventory.mark_rejected(uow, number_id=activation.number_id, account_id=account.id)
+    lifecycle.close(uow, activation, ActivationStatus.REJECTED)
+    return lifecycle.current_view(uow, activation)

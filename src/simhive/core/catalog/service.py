@@ -1,0 +1,111 @@
+"""The service catalogue: names, prices, and how each service's SMS is recognised."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from simhive.core.catalog.models import Service
+from simhive.core.errors import InvalidParameter, UnknownService
+from simhive.db.uow import UnitOfWork
+from simhive.kit.money import from_cents, to_cents
+
+# Names a client may use for "any sender" (004: "Unlimited" for long-term rentals).
+ANY_SERVICE_NAMES = frozenset({"unknown", "unlimited"})
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    name: str
+    price: Decimal
+    ltr_price: Decimal = Decimal("0")
+    ltr_short_price: Decimal = Decimal("0")
+    order_id: int | None = None
+    sender_patterns: str = ""
+    text_patterns: str = ""
+
+
+def name_key(name: str) -> str:
+    return name.strip().lower()
+
+
+def set_service(uow: UnitOfWork, spec: ServiceSpec) -> Service:
+    """Create a service or update its prices and patterns."""
+    name = spec.name.strip()
+    if not name or len(name) > 64 or "," in name:
+        raise InvalidParameter("name", spec.name, "1-64 characters, no commas")
+    for price in (spec.price, spec.ltr_price, spec.ltr_short_price):
+        if price < 0:
+            raise InvalidParameter("price", str(price), "must not be negative")
+    for pattern in (spec.sender_patterns + "\n" + spec.text_patterns).splitlines():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise InvalidParameter("pattern", pattern, f"bad regular expression: {exc}") from exc
+    service = uow.session.scalar(select(Service).where(Service.name_key == name_key(name)))
+    if service is None:
+        service = Service(name=name, name_key=name_key(name), price_cents=0)
+        uow.session.add(service)
+    service.name = name
+    service.price_cents = to_cents(spec.price)
+    service.ltr_price_cents = to_cents(spec.ltr_price)
+    service.ltr_short_price_cents = to_cents(spec.ltr_short_price)
+    if spec.order_id is not None:
+        service.order_id = spec.order_id
+    if spec.sender_patterns:
+        service.sender_patterns = spec.sender_patterns
+    if spec.text_patterns:
+        service.text_patterns = spec.text_patterns
+    service.active = True
+    uow.session.flush()
+    return service
+
+
+def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
+    """Services by name, in the order given; the first unknown name is an error."""
+    keys = [name_key(n) for n in names]
+    found = {
+        s.name_key: s
+        for s in uow.session.scalars(
+            select(Service).where(Service.name_key.in_(keys), Service.active.is_(True))
+        )
+    }
+    result = []
+    for raw, key in zip(names, keys, strict=True):
+        if key not in found:
+            raise UnknownService(raw.strip())
+        result.append(found[key])
+    return result
+
+
+def all_services(uow: UnitOfWork) -> list[Service]:
+    """Every active service, by name."""
+    return list(
+        uow.session.scalars(
+            select(Service).where(Service.active.is_(True)).order_by(Service.name_key)
+        )
+    )
+
+
+def price(service: Service) -> Decimal:
+    return from_cents(service.price_cents)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(patterns: str) -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns.splitlines() if p.strip())
+
+
+def recognises(service: Service, *, sender: str, text: str) -> bool:
+    """Whether an SMS looks like `service`'s (its patterns, else its name in the text)."""
+    if service.name_key in ANY_SERVICE_NAMES:
+        return True
+    if any(p.search(sender) for p in _compiled(service.sender_patterns)):
+        return True
+    if any(p.search(text) for p in _compiled(service.text_patterns)):
+        return True
+    return re.search(rf"\b{re.escape(service.name)}\b", text, re.IGNORECASE) is not None

@@ -1,0 +1,180 @@
+"""Errors a user can cause: a code and typed fields, never wire strings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+
+class ErrorCode(StrEnum):
+    AUTH_FAILED = "auth_failed"
+    ACCOUNT_DISABLED = "account_disabled"
+    FORBIDDEN = "forbidden"
+    MISSING_PARAMETER = "missing_parameter"
+    INVALID_PARAMETER = "invalid_parameter"
+    UNKNOWN_COMMAND = "unknown_command"
+    UNKNOWN_SERVICE = "unknown_service"
+    TOO_MANY_SERVICES = "too_many_services"
+    INVALID_MARKUP = "invalid_markup"
+    INVALID_AREA_CODE = "invalid_area_code"
+    INVALID_STATE = "invalid_state"
+    INVALID_MDN = "invalid_mdn"
+    MDN_NOT_AVAILABLE = "mdn_not_available"
+    NO_NUMBERS = "no_numbers"
+    INSUFFICIENT_FUNDS = "insufficient_funds"
+    UNKNOWN_REQUEST = "unknown_request"
+    REQUEST_CLOSED = "request_closed"
+    NO_MESSAGES = "no_messages"
+    CONFLICT = "conflict"
+    NOT_FOUND = "not_found"
+    INVALID_WEBHOOK_URL = "invalid_webhook_url"
+
+
+class CoreError(Exception):
+    """A rule said no; dialects render `code` and `fields` in their own format."""
+
+    code: ErrorCode = ErrorCode.INVALID_PARAMETER
+
+    def __init__(self, detail: str = "", **fields: Any) -> None:
+        super().__init__(detail or self.code.value)
+        self.detail = detail
+        self.fields = fields
+
+
+class AuthFailed(CoreError):
+    code = ErrorCode.AUTH_FAILED
+
+
+class AccountDisabled(CoreError):
+    code = ErrorCode.ACCOUNT_DISABLED
+
+
+class Forbidden(CoreError):
+    code = ErrorCode.FORBIDDEN
+
+
+class MissingParameter(CoreError):
+    code = ErrorCode.MISSING_PARAMETER
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"missing parameter {name}", name=name)
+        self.name = name
+
+
+class InvalidParameter(CoreError):
+    code = ErrorCode.INVALID_PARAMETER
+
+    def __init__(self, name: str, value: str, detail: str = "") -> None:
+        super().__init__(detail or f"invalid {name} {value!r}", name=name, value=value)
+        self.name = name
+        self.value = value
+
+
+class UnknownCommand(CoreError):
+    code = ErrorCode.UNKNOWN_COMMAND
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"unknown command {command!r}", command=command)
+        self.command = command
+
+
+class UnknownService(CoreError):
+    code = ErrorCode.UNKNOWN_SERVICE
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown service {name!r}", name=name)
+        self.name = name
+
+
+class TooManyServices(CoreError):
+    code = ErrorCode.TOO_MANY_SERVICES
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count} services, at most {limit}", count=count, limit=limit)
+        self.count = count
+        self.limit = limit
+
+
+class InvalidMarkup(CoreError):
+    code = ErrorCode.INVALID_MARKUP
+
+    def __init__(self, value: str, low: int, high: int) -> None:
+        super().__init__(f"markup {value!r} not in {low}..{high}", value=value, low=low, high=high)
+        self.value = value
+        self.low = low
+        self.high = high
+
+
+class InvalidAreaCode(CoreError):
+    code = ErrorCode.INVALID_AREA_CODE
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"invalid area code {value!r}", value=value)
+        self.value = value
+
+
+class InvalidState(CoreError):
+    code = ErrorCode.INVALID_STATE
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"invalid state {value!r}", value=value)
+        self.value = value
+
+
+class InvalidMdn(CoreError):
+    code = ErrorCode.INVALID_MDN
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"invalid MDN {value!r}", value=value)
+        self.value = value
+
+
+class MdnNotAvailable(CoreError):
+    code = ErrorCode.MDN_NOT_AVAILABLE
+
+
+class NoNumbers(CoreError):
+    code = ErrorCode.NO_NUMBERS
+
+
+class InsufficientFunds(CoreError):
+    code = ErrorCode.INSUFFICIENT_FUNDS
+
+    def __init__(self, available: Decimal, needed: Decimal) -> None:
+        super().__init__(f"available {available}, needed {needed}", available=available)
+        self.available = available
+        self.needed = needed
+
+
+class UnknownRequest(CoreError):
+    code = ErrorCode.UNKNOWN_REQUEST
+
+
+class RequestClosed(CoreError):
+    code = ErrorCode.REQUEST_CLOSED
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"request is {status}", status=status)
+        self.status = status
+
+
+class NoMessages(CoreError):
+    code = ErrorCode.NO_MESSAGES
+
+
+class Conflict(CoreError):
+    code = ErrorCode.CONFLICT
+
+
+class NotFound(CoreError):
+    code = ErrorCode.NOT_FOUND
+
+
+class InvalidWebhookUrl(CoreError):
+    code = ErrorCode.INVALID_WEBHOOK_URL
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"webhook URL {url!r} refused: {reason}", url=url, reason=reason)
+        self.url = url
+        self.reason = reason

@@ -1,0 +1,55 @@
+"""Phone numbers, who holds them, and the used / rejected rules."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from simhive.db.base import Base
+from simhive.db.types import UtcDateTime
+
+
+class Number(Base):
+    __tablename__ = "numbers"
+    __table_args__ = (Index("ix_numbers_free", "online", "lease_group"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    mdn: Mapped[str] = mapped_column(String(16), unique=True)
+    country: Mapped[str] = mapped_column(String(2), default="US")
+    carrier: Mapped[str] = mapped_column(String(32), default="")
+    state: Mapped[str] = mapped_column(String(2), default="", index=True)
+    area_code: Mapped[str] = mapped_column(String(3), default="", index=True)
+    gateway: Mapped[str] = mapped_column(String(32), default="simulator")
+    online: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The activation group holding the number; NULL when free. Taken with a
+    # compare-and-set UPDATE so that no number is ever given twice.
+    lease_group: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    freed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NumberUsage(Base):
+    """A number is used for a service once an account has received its SMS on it."""
+
+    __tablename__ = "number_usages"
+    __table_args__ = (UniqueConstraint("number_id", "service_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    number_id: Mapped[int] = mapped_column(ForeignKey("numbers.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    used_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Rejection(Base):
+    """An account that rejected a number is never offered it again."""
+
+    __tablename__ = "rejections"
+    __table_args__ = (UniqueConstraint("account_id", "number_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    number_id: Mapped[int] = mapped_column(ForeignKey("numbers.id"), index=True)
+    rejected_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,0 +1,207 @@
+"""Number inventory: adding numbers, online state, and taking a free number safely."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, select, update
+
+from simhive.core.errors import Conflict, InvalidMdn, NotFound
+from simhive.core.inventory.models import Number, NumberUsage, Rejection
+from simhive.db.uow import UnitOfWork
+from simhive.kit.phone import area_code_state, normalize_mdn
+
+
+@dataclass(frozen=True, slots=True)
+class NumberSpec:
+    mdn: str
+    carrier: str = ""
+    state: str = ""
+    area_code: str = ""
+    gateway: str = "simulator"
+    online: bool = True
+    country: str = "US"
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What a request asks of a number: services it must serve, for whom, where."""
+
+    account_id: int
+    service_ids: tuple[int, ...]
+    area_code: str = ""
+    state: str = ""
+
+
+def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
+    """Add a number to the inventory; its area code and state come from the MDN when omitted."""
+    mdn = normalize_mdn(spec.mdn)
+    if mdn is None:
+        raise InvalidMdn(spec.mdn)
+    if uow.session.scalar(select(Number.id).where(Number.mdn == mdn)) is not None:
+        raise Conflict(f"number {mdn} exists")
+    area_code = spec.area_code or mdn[1:4]
+    number = Number(
+        mdn=mdn,
+        country=spec.country,
+        carrier=spec.carrier,
+        state=(spec.state or area_code_state(area_code) or "").upper(),
+        area_code=area_code,
+        gateway=spec.gateway,
+        online=spec.online,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(number)
+    uow.session.flush()
+    return number
+
+
+def get_by_mdn(uow: UnitOfWork, raw: str) -> Number:
+    """A number by MDN in any accepted form."""
+    mdn = normalize_mdn(raw)
+    if mdn is None:
+        raise InvalidMdn(raw)
+    number = uow.session.scalar(select(Number).where(Number.mdn == mdn))
+    if number is None:
+        raise NotFound(f"no number {mdn}")
+    return number
+
+
+def all_mdns(uow: UnitOfWork) -> set[str]:
+    return set(uow.session.scalars(select(Number.mdn)))
+
+
+def eligible(wanted: Wanted) -> list[object]:
+    """SQL conditions for a number that may be offered to `wanted` (apart from being free)."""
+    used_by_other = exists().where(
+        NumberUsage.number_id == Number.id,
+        NumberUsage.service_id.in_(wanted.service_ids),
+        NumberUsage.account_id != wanted.account_id,
+    )
+    rejected = exists().where(
+        Rejection.number_id == Number.id, Rejection.account_id == wanted.account_id
+    )
+    conditions: list[object] = [Number.online.is_(True), ~used_by_other, ~rejected]
+    if wanted.area_code:
+        conditions.append(Number.area_code == wanted.area_code)
+    elif wanted.state:
+        conditions.append(Number.state == wanted.state)
+    return conditions
+
+
+def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Number | None:
+    """Lease a free number that suits `wanted` to `group_id`, or None when there is none."""
+    conditions = [Number.lease_group.is_(None), *eligible(wanted)]
+    for _ in range(8):
+        query = (
+            select(Number)
+            .where(and_(*conditions))  # type: ignore[arg-type]
+            .order_by(Number.freed_at.asc().nulls_first(), Number.id)
+            .limit(1)
+        )
+        if uow.dialect == "postgresql":
+            # Racing requests skip each other's candidates instead of queueing on them.
+            query = query.with_for_update(skip_locked=True, of=Number)
+        number = uow.session.scalar(query)
+        if number is None:
+            return None
+        if lease(uow, number, group_id=group_id):
+            return number
+    return None
+
+
+def lease(uow: UnitOfWork, number: Number, *, group_id: int) -> bool:
+    """Compare-and-set the lease: True only for the one caller that took a free number."""
+    result = uow.session.execute(
+        update(Number)
+        .where(Number.id == number.id, Number.lease_group.is_(None))
+        .values(lease_group=group_id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    uow.session.refresh(number)
+    return True
+
+
+def can_offer(uow: UnitOfWork, number: Number, wanted: Wanted) -> bool:
+    """Whether a given number suits `wanted` (ignoring whether it is free)."""
+    query = select(Number.id).where(Number.id == number.id, *eligible(wanted))  # type: ignore[arg-type]
+    return uow.session.scalar(query) is not None
+
+
+def release(uow: UnitOfWork, number: Number) -> None:
+    """Give a number back to the pool."""
+    number.lease_group = None
+    number.freed_at = uow.clock.now()
+    uow.session.flush()
+
+
+def mark_used(uow: UnitOfWork, *, number_id: int, service_id: int, account_id: int) -> None:
+    """Record that `account_id` received `service_id`'s SMS on the number (first one wins)."""
+    seen = uow.session.scalar(
+        select(NumberUsage.id).where(
+            NumberUsage.number_id == number_id, NumberUsage.service_id == service_id
+        )
+    )
+    if seen is None:
+        uow.session.add(
+            NumberUsage(
+                number_id=number_id,
+                service_id=service_id,
+                account_id=account_id,
+                used_at=uow.clock.now(),
+            )
+        )
+        uow.session.flush()
+
+
+def mark_rejected(uow: UnitOfWork, *, number_id: int, account_id: int) -> None:
+    """Never offer this number to this account again."""
+    seen = uow.session.scalar(
+        select(Rejection.id).where(
+            Rejection.number_id == number_id, Rejection.account_id == account_id
+        )
+    )
+    if seen is None:
+        uow.session.add(
+            Rejection(number_id=number_id, account_id=account_id, rejected_at=uow.clock.now())
+        )
+        uow.session.flush()
+
+
+def set_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
+    """A number went online or offline (SIM banks swap SIMs in and out of slots)."""
+    number = get_by_mdn(uow, mdn)
+    number.online = online
+    uow.session.flush()
+    return number
+
+
+def count_available(uow: UnitOfWork, service_ids: Sequence[int]) -> dict[int, int]:
+    """Free online numbers not used for each service (approximate, as 000 says)."""
+    free = uow.session.scalar(
+        select(func.count(Number.id)).where(Number.online.is_(True), Number.lease_group.is_(None))
+    )
+    used_rows = uow.session.execute(
+        select(NumberUsage.service_id, func.count(NumberUsage.id))
+        .join(Number, Number.id == NumberUsage.number_id)
+        .where(
+            NumberUsage.service_id.in_(service_ids),
+            Number.online.is_(True),
+            Number.lease_group.is_(None),
+        )
+        .group_by(NumberUsage.service_id)
+    ).all()
+    used = {int(sid): int(n) for sid, n in used_rows}
+    return {sid: max(int(free or 0) - used.get(sid, 0), 0) for sid in service_ids}
+
+
+def has_free_number(uow: UnitOfWork) -> bool:
+    return (
+        uow.session.scalar(
+            select(Number.id).where(Number.online.is_(True), Number.lease_group.is_(None)).limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,227 @@
+"""Inbound SMS: store first (its own transaction), then route, extract the PIN, notify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from simhive.core.accounts.models import Account
+from simhive.core.activations import lifecycle
+from simhive.core.activations.models import Activation, ActivationStatus
+from simhive.core.catalog import service as catalog
+from simhive.core.catalog.models import Service
+from simhive.core.errors import NoMessages, UnknownRequest
+from simhive.core.events import service as events
+from simhive.core.inventory import service as inventory
+from simhive.core.inventory.models import Number
+from simhive.core.messages.models import Message, MessageStatus
+from simhive.db.uow import UnitOfWork
+from simhive.kit.money import format_amount, from_cents
+from simhive.kit.phone import normalize_mdn
+from simhive.kit.timefmt import new_york_text, unix_seconds
+from simhive.pins import extract_pin
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    to: str
+    sender: str
+    text: str
+    received_at: datetime
+    gateway: str
+    gateway_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """What routing did with a message (for metrics and logs)."""
+
+    message_id: int
+    status: MessageStatus
+    service: str | None = None
+    activation_id: int | None = None
+    seconds_to_code: float | None = None
+
+
+def store_sms(uow: UnitOfWork, sms: Inbound) -> tuple[int, bool]:
+    """Store an SMS exactly once; returns its id and whether it is new."""
+    if sms.gateway_ref:
+        seen = uow.session.scalar(
+            select(Message.id).where(
+                Message.gateway == sms.gateway, Message.gateway_ref == sms.gateway_ref
+            )
+        )
+        if seen is not None:
+            return seen, False
+    message = Message(
+        to_mdn=(normalize_mdn(sms.to) or sms.to)[:32],
+        sender=sms.sender[:64],
+        text=sms.text,
+        gateway=sms.gateway,
+        gateway_ref=sms.gateway_ref,
+        received_at=sms.received_at,
+        stored_at=uow.clock.now(),
+        status=MessageStatus.RECEIVED,
+    )
+    uow.session.add(message)
+    uow.session.flush()
+    return message.id, True
+
+
+def route_message(uow: UnitOfWork, message_id: int) -> Routed:
+    """Give a stored message to the request waiting for it; otherwise keep it unrouted."""
+    message = uow.session.get(Message, message_id)
+    if message is None or message.status != MessageStatus.RECEIVED:
+        return Routed(message_id, MessageStatus(message.status if message else "unrouted"))
+    number = uow.session.scalar(select(Number).where(Number.mdn == message.to_mdn))
+    message.number_id = number.id if number else None
+    target = _pick(uow, number, message) if number and number.lease_group else None
+    if target is None:
+        message.status = MessageStatus.UNROUTED
+        message.pin = extract_pin(message.text, sender=message.sender)
+        uow.session.flush()
+        return Routed(message_id, MessageStatus.UNROUTED)
+    activation, service = target
+    lifecycle.settle_if_due(uow, activation)
+    if activation.status != ActivationStatus.RESERVED:
+        message.status = MessageStatus.UNROUTED
+        uow.session.flush()
+        return Routed(message_id, MessageStatus.UNROUTED)
+    return _complete(uow, message, activation, service)
+
+
+def _pick(uow: UnitOfWork, number: Number, message: Message) -> tuple[Activation, Service] | None:
+    """The number's reserved request this SMS belongs to (by service patterns when several)."""
+    rows = uow.session.execute(
+        select(Activation, Service)
+        .join(Service, Service.id == Activation.service_id)
+        .where(
+            Activation.number_id == number.id,
+            Activation.group_id == number.lease_group,
+            Activation.status == ActivationStatus.RESERVED,
+        )
+        .order_by(Activation.id)
+    ).all()
+    if len(rows) == 1:
+        return rows[0][0], rows[0][1]
+    for activation, service in rows:
+        if catalog.recognises(service, sender=message.sender, text=message.text):
+            return activation, service
+    return None
+
+
+def _complete(
+    uow: UnitOfWork, message: Message, activation: Activation, service: Service
+) -> Routed:
+    account = uow.session.get(Account, activation.account_id)
+    assert account is not None and activation.number_id is not None
+    message.status = MessageStatus.ROUTED
+    message.account_id = account.id
+    message.activation_id = activation.id
+    message.service_id = service.id
+    message.price_cents = activation.price_cents
+    message.pin = extract_pin(message.text, sender=message.sender, service=service.name)
+    inventory.mark_used(
+        uow, number_id=activation.number_id, service_id=service.id, account_id=account.id
+    )
+    reserved_at = activation.reserved_at
+    lifecycle.close(uow, activation, ActivationStatus.COMPLETED)
+    events.enqueue_webhook(
+        uow, account=account, event_type="incoming_message", fields=webhook_fields(message, service)
+    )
+    uow.session.flush()
+    waited = (message.received_at - reserved_at).total_seconds() if reserved_at else None
+    return Routed(message.id, MessageStatus.ROUTED, service.name, activation.id, waited)
+
+
+def webhook_fields(message: Message, service: Service) -> dict[str, str]:
+    """000 "Incoming messages": the form fields of an incoming_message webhook."""
+    return {
+        "event": "incoming_message",
+        "id": str(message.activation_id),
+        "timestamp": str(unix_seconds(message.received_at)),
+        "date_time": new_york_text(message.received_at),
+        "from": message.sender,
+        "to": message.to_mdn,
+        "service": service.name,
+        "reply": message.text,
+        "pin": message.pin or "",
+        "price": format_amount(from_cents(message.price_cents)),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    timestamp: int
+    date_time: str
+    sender: str
+    to: str
+    service: str
+    price_cents: int
+    reply: str
+    pin: str | None
+
+
+def read_sms(
+    uow: UnitOfWork,
+    *,
+    account: Account,
+    activation_id: str | None = None,
+    mdn: str | None = None,
+    service: str | None = None,
+) -> list[MessageView]:
+    """The account's latest messages (000: at most 3 of the past 2 days, newest first)."""
+    settings = uow.settings
+    since = uow.clock.now() - timedelta(seconds=settings.read_sms_window_s)
+    query = (
+        select(Message, Service.name)
+        .join(Service, Service.id == Message.service_id)
+        .where(Message.account_id == account.id, Message.received_at >= since)
+    )
+    if activation_id is not None:
+        # 000: with "id", "mdn" and "service" are ignored; results only once Completed.
+        try:
+            key = int(activation_id.strip())
+        except ValueError:
+            raise UnknownRequest() from None
+        owner = uow.session.get(Activation, key) if 0 < key < 2**63 else None
+        if owner is None or owner.account_id != account.id:
+            raise UnknownRequest()
+        query = query.where(Message.activation_id == key)
+    else:
+        if mdn:
+            query = query.where(Message.to_mdn == (normalize_mdn(mdn) or mdn))
+        if service:
+            query = query.where(Message.service_id == catalog.find_services(uow, [service])[0].id)
+    rows = uow.session.execute(
+        query.order_by(Message.received_at.desc(), Message.id.desc()).limit(settings.read_sms_limit)
+    ).all()
+    if not rows:
+        raise NoMessages()
+    return [
+        MessageView(
+            timestamp=unix_seconds(m.received_at),
+            date_time=new_york_text(m.received_at),
+            sender=m.sender,
+            to=m.to_mdn,
+            service=name,
+            price_cents=m.price_cents,
+            reply=m.text,
+            pin=m.pin,
+        )
+        for m, name in rows
+    ]
+
+
+def pending_messages(uow: UnitOfWork, *, limit: int = 100) -> list[int]:
+    """Stored messages not yet routed (routing failed or the process died in between)."""
+    return list(
+        uow.session.scalars(
+            select(Message.id)
+            .where(Message.status == MessageStatus.RECEIVED)
+            .order_by(Message.id)
+            .limit(limit)
+        )
+    )

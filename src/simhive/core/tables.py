@@ -1,0 +1,26 @@
+"""Every table of core, so metadata (and Alembic) sees the whole schema."""
+
+from simhive.core.accounts.models import Account, ApiKey
+from simhive.core.activations.models import Activation
+from simhive.core.catalog.models import Service
+from simhive.core.events.models import Event, EventAttempt
+from simhive.core.inventory.models import Number, NumberUsage, Rejection
+from simhive.core.ledger.models import Hold, LedgerEntry
+from simhive.core.messages.models import Message
+from simhive.db.base import Base
+
+__all__ = [
+    "Account",
+    "Activation",
+    "ApiKey",
+    "Base",
+    "Event",
+    "EventAttempt",
+    "Hold",
+    "LedgerEntry",
+    "Message",
+    "Number",
+    "NumberUsage",
+    "Rejection",
+    "Service",
+]

@@ -1,0 +1,57 @@
+"""What a gateway is: the southbound edge between phone numbers and core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSMS:
+    """An SMS as a gateway delivers it to core; `to` is the MDN, 11 digits for US."""
+
+    to: str
+    sender: str
+    text: str
+    received_at: datetime
+    gateway_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimNumber:
+    """A number a gateway can bring online."""
+
+    mdn: str
+    state: str
+    area_code: str
+    carrier: str
+    country: str = "US"
+
+
+class GatewayError(Exception):
+    """A gateway could not do what it was asked."""
+
+
+class TemporaryGatewayError(GatewayError):
+    """Worth retrying later."""
+
+
+class PermanentGatewayError(GatewayError):
+    """Retrying will not help."""
+
+
+class InboundSink(Protocol):
+    """Where a gateway hands inbound SMS: core stores them before anything else."""
+
+    def __call__(self, sms: InboundSMS) -> None: ...
+
+
+class Gateway(Protocol):
+    """A source of phone numbers and inbound SMS."""
+
+    name: str
+
+    def start(self, sink: InboundSink) -> None: ...
+
+    def stop(self) -> None: ...
