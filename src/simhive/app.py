@@ -1,0 +1,139 @@
+"""create_app: one ASGI app that mounts every dialect on one core."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select, text
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from simhive import __version__
+from simhive.core.activations.models import Activation
+from simhive.core.activations.views import ActivationStatus
+from simhive.core.events import service as events
+from simhive.db.engine import make_engine
+from simhive.db.uow import Database
+from simhive.dialects.command.app import routes as command_routes
+from simhive.kit.clock import Clock, SystemClock
+from simhive.observability import DATABASE_GAUGES, REGISTRY, new_request_id, request_id
+from simhive.settings import Settings
+from simhive.worker.runner import Worker
+
+log = logging.getLogger(__name__)
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep the caller's), for logs and the `x-request-id` header."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode()[:64]
+        rid = incoming or new_request_id()
+        token = request_id.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", rid.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id.reset(token)
+
+
+def database_from(settings: Settings, clock: Clock | None = None) -> Database:
+    """The Database for the configured URL."""
+    engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+    return Database(engine, clock or SystemClock(), settings)
+
+
+def _gauges(db: Database) -> tuple[dict[str, int], int]:
+    with db.uow(write=False) as uow:
+        rows = uow.session.execute(
+            select(Activation.status, func.count(Activation.id)).group_by(Activation.status)
+        ).all()
+        by_state = {s.value: 0 for s in ActivationStatus}
+        by_state.update({str(status): int(n) for status, n in rows})
+        return by_state, events.backlog(uow)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    worker: Worker | None = None,
+    gateways: Mapping[str, Any] | None = None,
+    run_worker: bool = True,
+) -> FastAPI:
+    """Build the app; with `run_worker`, the worker runs in this process (the embedded default)."""
+    db = db or database_from(settings, clock)
+    if run_worker and worker is None:
+        worker = Worker(db, gateways=gateways)
+    if worker is not None:
+        db.outbox_hook = worker.wake
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_worker and worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if run_worker and worker is not None:
+                worker.stop()
+
+    app = FastAPI(
+        title="simhive",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.db = db
+    app.state.settings = settings
+    app.state.worker = worker
+    for route in command_routes(db):
+        app.router.routes.append(route)
+
+    from simhive.dialects.admin.app import create_admin_app
+
+    app.mount("/admin/v1", create_admin_app(db, settings))
+
+    @app.get("/livez", include_in_schema=False)
+    async def livez() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            log.warning("health check failed: %s", exc)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": db.dialect, "version": __version__})
+
+    if settings.metrics_enabled:
+        DATABASE_GAUGES.read = lambda: _gauges(db)
+
+        @app.get("/metrics", include_in_schema=False)
+        def metrics(_: Request) -> Response:
+            return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(RequestIdMiddleware)
+    return app

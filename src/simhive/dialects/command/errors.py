@@ -1,0 +1,46 @@
+"""Every core error as the command API words it (HTTP 200, status "error")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simhive.core.errors import CoreError, ErrorCode
+from simhive.kit.money import format_amount
+
+# Strings quoted from the references (000, 001, 004) are kept letter for letter;
+# the others follow their style and are listed in docs/command-api.md.
+MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
+    ErrorCode.AUTH_FAILED: lambda e: "Invalid user name or API key",
+    ErrorCode.ACCOUNT_DISABLED: lambda e: "Your account is disabled",
+    ErrorCode.FORBIDDEN: lambda e: "Access denied",
+    ErrorCode.MISSING_PARAMETER: lambda e: f"Missing required parameter: {e.fields['name']}",
+    ErrorCode.INVALID_PARAMETER: lambda e: f"Invalid {e.fields['name']} value {e.fields['value']}",
+    ErrorCode.UNKNOWN_COMMAND: lambda e: f"Invalid command {e.fields['command']}",
+    ErrorCode.UNKNOWN_SERVICE: lambda e: f"Invalid service name {e.fields['name']}",
+    ErrorCode.TOO_MANY_SERVICES: lambda e: (
+        f"Too many services: up to {e.fields['limit']} can be requested at once"
+    ),
+    ErrorCode.INVALID_MARKUP: lambda e: (
+        f"Invalid markup {e.fields['value']}: it must be an integer between "
+        f"{e.fields['low']} and {e.fields['high']}"
+    ),
+    ErrorCode.INVALID_AREA_CODE: lambda e: f"Invalid area code {e.fields['value']}",
+    ErrorCode.INVALID_STATE: lambda e: f"Invalid state {e.fields['value']}",
+    ErrorCode.INVALID_MDN: lambda e: f"Invalid MDN {e.fields['value']}",
+    ErrorCode.MDN_NOT_AVAILABLE: lambda e: "The MDN is not available",
+    ErrorCode.NO_NUMBERS: lambda e: "No numbers available, retry later",
+    ErrorCode.INSUFFICIENT_FUNDS: lambda e: (
+        f"Insufficient funds. Your balance is ${format_amount(e.fields['available'])}"
+    ),
+    ErrorCode.UNKNOWN_REQUEST: lambda e: "Invalid request ID",
+    ErrorCode.REQUEST_CLOSED: lambda e: f"The request is already {e.fields['status']}",
+    ErrorCode.NO_MESSAGES: lambda e: "No messages",
+    ErrorCode.CONFLICT: lambda e: e.detail,
+    ErrorCode.NOT_FOUND: lambda e: e.detail,
+    ErrorCode.INVALID_WEBHOOK_URL: lambda e: f"Invalid webhook URL: {e.fields['reason']}",
+}
+
+
+def message_for(error: CoreError) -> str:
+    """The wire message for a core error."""
+    return MESSAGES[error.code](error)

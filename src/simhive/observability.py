@@ -1,0 +1,96 @@
+"""Metrics, request ids and logging, shared by every process."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+request_id: ContextVar[str] = ContextVar("request_id", default="-")
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+API_REQUESTS = Counter(
+    "simhive_api_requests_total",
+    "API requests by dialect, command and outcome.",
+    ["dialect", "command", "outcome"],
+    registry=REGISTRY,
+)
+SMS_RECEIVED = Counter(
+    "simhive_sms_received_total",
+    "Inbound SMS stored, by how they were routed.",
+    ["outcome"],
+    registry=REGISTRY,
+)
+TIME_TO_CODE = Histogram(
+    "simhive_time_to_code_seconds",
+    "Time from reservation to the SMS, per service.",
+    ["service"],
+    buckets=(1, 5, 10, 20, 30, 60, 120, 300, 600, 900),
+    registry=REGISTRY,
+)
+WEBHOOK_DELIVERIES = Counter(
+    "simhive_webhook_deliveries_total",
+    "Webhook attempts by outcome (delivered, failed attempt, given up).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+WEBHOOK_LATENCY = Histogram(
+    "simhive_webhook_delivery_seconds",
+    "Time a webhook target took to answer.",
+    registry=REGISTRY,
+)
+
+
+class DatabaseGauges(Collector):
+    """Gauges read from the database at scrape time: activations by state, outbox backlog."""
+
+    def __init__(self) -> None:
+        self.read: Callable[[], tuple[dict[str, int], int]] | None = None
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        if self.read is None:
+            return
+        try:
+            by_state, backlog = self.read()
+        except Exception:
+            logging.getLogger(__name__).exception("metrics read failed")
+            return
+        states = GaugeMetricFamily("simhive_activations", "Activations by state.", labels=["state"])
+        for state, count in sorted(by_state.items()):
+            states.add_metric([state], count)
+        yield states
+        yield GaugeMetricFamily(
+            "simhive_outbox_backlog", "Events waiting to be delivered.", value=backlog
+        )
+
+
+DATABASE_GAUGES = DatabaseGauges()
+REGISTRY.register(DATABASE_GAUGES)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id.get()
+        return True
+
+
+def configure_logging(level: str = "info") -> None:
+    """Log lines carry the request id of the HTTP request that caused them."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]

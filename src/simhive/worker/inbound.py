@@ -1,0 +1,54 @@
+"""Where gateways hand inbound SMS: stored in one transaction, routed in the next."""
+
+from __future__ import annotations
+
+import logging
+
+from simhive.core.messages import service as messages
+from simhive.db.uow import Database
+from simhive.gateways.base import InboundSMS
+from simhive.observability import SMS_RECEIVED, TIME_TO_CODE
+
+log = logging.getLogger(__name__)
+
+
+def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed | None:
+    """Store an SMS (committed before anything else happens to it), then route it."""
+    inbound = messages.Inbound(
+        to=sms.to,
+        sender=sms.sender,
+        text=sms.text,
+        received_at=sms.received_at,
+        gateway=gateway,
+        gateway_ref=sms.gateway_ref,
+    )
+    with db.uow() as uow:
+        message_id, new = messages.store_sms(uow, inbound)
+    if not new:
+        return None
+    return route(db, message_id)
+
+
+def route(db: Database, message_id: int) -> messages.Routed | None:
+    """Route a stored message; a failure leaves it stored for the worker to retry."""
+    try:
+        with db.uow() as uow:
+            routed = messages.route_message(uow, message_id)
+    except Exception:
+        log.exception("routing message %s failed; it stays stored for a retry", message_id)
+        return None
+    SMS_RECEIVED.labels(routed.status.value).inc()
+    if routed.service and routed.seconds_to_code is not None:
+        TIME_TO_CODE.labels(routed.service).observe(max(routed.seconds_to_code, 0))
+    return routed
+
+
+class Sink:
+    """The callable a gateway gets: it delivers into `receive`."""
+
+    def __init__(self, db: Database, gateway: str) -> None:
+        self.db = db
+        self.gateway = gateway
+
+    def __call__(self, sms: InboundSMS) -> None:
+        receive(self.db, sms, gateway=self.gateway)

@@ -1,0 +1,203 @@
+"""The worker: everything that happens because time passed.
+
+Each pass expires requests, matches bids with free numbers, re-routes stored
+messages, runs gateway ticks and delivers due outbox events. Claims are rows
+with a deadline (`claimed_until`), so a worker that dies mid-delivery is
+recovered by another one; on PostgreSQL many workers share the work with
+`FOR UPDATE SKIP LOCKED`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import httpx
+
+from simhive.core.activations import lifecycle
+from simhive.core.events import service as events
+from simhive.core.events.models import EventKind
+from simhive.core.messages import service as messages
+from simhive.db.uow import Database
+from simhive.observability import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
+from simhive.worker import delivery, inbound
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PassResult:
+    expired: int = 0
+    matched: int = 0
+    rerouted: int = 0
+    ticked: int = 0
+    delivered: int = 0
+    failed: int = 0
+
+
+class Worker:
+    """Runs the sweeps in a loop (`start`) or once (`run_pending`, for tests and the CLI)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        gateways: Mapping[str, object] | None = None,
+        http: httpx.Client | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = db.settings
+        self.gateways = dict(gateways or {})
+        self.http = http or httpx.Client(
+            follow_redirects=False, timeout=self.settings.webhook_timeout_s
+        )
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = ThreadPoolExecutor(
+            max_workers=self.settings.webhook_concurrency, thread_name_prefix="webhook"
+        )
+        self._in_flight: set[Future[None]] = set()
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        """Something was queued: run a pass now instead of after the poll interval."""
+        self._wake.set()
+
+    def run_pending(self, *, wait: bool = True) -> PassResult:
+        """One full pass; with `wait`, webhook deliveries finish before it returns."""
+        result = PassResult()
+        with self.db.uow() as uow:
+            result.expired = lifecycle.expire_due(uow)
+        with self.db.uow() as uow:
+            result.matched = lifecycle.match_bids(uow)
+        with self.db.uow(write=False) as uow:
+            stranded = messages.pending_messages(uow)
+        for message_id in stranded:
+            if inbound.route(self.db, message_id) is not None:
+                result.rerouted += 1
+        result.ticked = self._tick_gateways()
+        self._deliver_due(result, wait=wait)
+        return result
+
+    def _tick_gateways(self) -> int:
+        ticked = 0
+        for gateway in self.gateways.values():
+            tick = getattr(gateway, "tick", None)
+            if tick is not None:
+                ticked += int(tick())
+        return ticked
+
+    def _deliver_due(self, result: PassResult, *, wait: bool) -> None:
+        kinds = (EventKind.WEBHOOK.value, EventKind.GATEWAY.value)
+        while True:
+            room = self.settings.worker_batch - len(self._in_flight)
+            if room <= 0:
+                return
+            with self.db.uow() as uow:
+                claimed = events.claim_due(uow, limit=room, kinds=kinds)
+            if not claimed:
+                break
+            futures = [self._submit(event, result) for event in claimed]
+            if wait:
+                for future in futures:
+                    future.result()
+            if len(claimed) < room:
+                break
+
+    def _submit(self, event: events.ClaimedEvent, result: PassResult) -> Future[None]:
+        future = self._pool.submit(self._deliver_one, event, result)
+        with self._lock:
+            self._in_flight.add(future)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._in_flight.discard(future)
+
+    def _deliver_one(self, event: events.ClaimedEvent, result: PassResult) -> None:
+        try:
+            if event.kind == EventKind.GATEWAY:
+                outcome = self._call_gateway(event)
+            else:
+                outcome = delivery.deliver(
+                    self.http,
+                    event,
+                    now=self.db.clock.now(),
+                    allow_private=self.settings.webhook_allow_private,
+                )
+                WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
+            with self.db.uow() as uow:
+                status = events.record_attempt(
+                    uow,
+                    event_id=event.id,
+                    attempt=event.attempt,
+                    ok=outcome.ok,
+                    status_code=outcome.status_code,
+                    error=outcome.error,
+                    duration_ms=outcome.duration_ms,
+                )
+            if event.kind == EventKind.WEBHOOK:
+                WEBHOOK_DELIVERIES.labels(
+                    "delivered" if outcome.ok else ("given_up" if status == "failed" else "failed")
+                ).inc()
+            if outcome.ok:
+                result.delivered += 1
+            else:
+                result.failed += 1
+        except Exception:
+            log.exception(
+                "event %s: delivery crashed; its claim will lapse and be retried", event.id
+            )
+
+    def _call_gateway(self, event: events.ClaimedEvent) -> delivery.Outcome:
+        gateway = self.gateways.get(event.target)
+        handler = getattr(gateway, event.event_type.replace(".", "_"), None)
+        if handler is None:
+            return delivery.Outcome(ok=False, error=f"no gateway {event.target} here")
+        handler(**event.payload)
+        return delivery.Outcome(ok=True)
+
+    # -- the loop ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Run passes in a background thread until `stop`."""
+        for gateway in self.gateways.values():
+            start = getattr(gateway, "start", None)
+            if start is not None:
+                start(inbound.Sink(self.db, getattr(gateway, "name", "gateway")))
+        self._thread = threading.Thread(target=self._loop, name="simhive-worker", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        last_sweep = 0.0
+        while not self._stop.is_set():
+            woken = self._wake.is_set()
+            self._wake.clear()
+            try:
+                # A wake-up means new outbox rows: deliver at once; sweep on the interval.
+                if woken and time.monotonic() - last_sweep < self.settings.worker_poll_s:
+                    self._deliver_due(PassResult(), wait=False)
+                else:
+                    last_sweep = time.monotonic()
+                    self.run_pending(wait=False)
+            except Exception:
+                log.exception("worker pass failed")
+            self._wake.wait(self.settings.worker_poll_s)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for gateway in self.gateways.values():
+            stop = getattr(gateway, "stop", None)
+            if stop is not None:
+                stop()
+        self._pool.shutdown(wait=True)
+        self.http.close()
