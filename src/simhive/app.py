@@ -15,8 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simhive import __version__
-from simhive.core.activations.models import Activation
-from simhive.core.activations.views import ActivationStatus
+from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.core.events import service as events
 from simhive.db.engine import make_engine
 from simhive.db.uow import Database
