@@ -20,9 +20,11 @@ from simhive.core.events import service as events
 from simhive.db.engine import make_engine
 from simhive.db.uow import Database
 from simhive.dialects.command.app import routes as command_routes
+from simhive.gateways.http_ingest import routes as ingest_routes
 from simhive.kit.clock import Clock, SystemClock
 from simhive.observability import DATABASE_GAUGES, REGISTRY, new_request_id, request_id
 from simhive.settings import Settings
+from simhive.worker.inbound import Sink
 from simhive.worker.runner import Worker
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,9 @@ def create_app(
     app.state.worker = worker
     for route in command_routes(db):
         app.router.routes.append(route)
+    if settings.ingest_token:
+        for route in ingest_routes(settings.ingest_token, db.clock, Sink(db, "http")):
+            app.router.routes.append(route)
 
     from simhive.dialects.admin.app import create_admin_app
 
@@ -136,3 +141,15 @@ def create_app(
 
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def from_env() -> FastAPI:
+    """The app as `simhive serve` builds it (`uvicorn --factory simhive.app:from_env`)."""
+    from simhive.gateways.registry import build_gateways
+    from simhive.kit.clock import SystemClock
+
+    settings = Settings()
+    clock = SystemClock()
+    run_worker = settings.serve_worker
+    gateways = build_gateways(settings, clock) if run_worker else {}
+    return create_app(settings, clock=clock, gateways=gateways, run_worker=run_worker)

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `simhive serve` listens on.")
     port: int = Field(8080, description="Port `simhive serve` listens on.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    serve_worker: bool = Field(
+        True,
+        description="Run the worker inside the API process (`serve --no-worker` turns it off).",
+    )
 
     reserved_lifetime_s: int = Field(
         900, description="Seconds a Reserved number waits for its SMS before Timed Out."
@@ -80,4 +84,9 @@ class Settings(BaseSettings):
     )
     simulator_seed: int | None = Field(None, description="Seed for simulated numbers and codes.")
 
+    ingest_token: str | None = Field(
+        None,
+        description="Bearer token that SMS gateways (phones, modem banks) use to post inbound SMS "
+        "to /gateway/v1/sms; unset turns that endpoint off.",
+    )
     metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")

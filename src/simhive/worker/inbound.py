@@ -50,5 +50,5 @@ class Sink:
         self.db = db
         self.gateway = gateway
 
-    def __call__(self, sms: InboundSMS) -> None:
-        receive(self.db, sms, gateway=self.gateway)
+    def __call__(self, sms: InboundSMS) -> messages.Routed | None:
+        return receive(self.db, sms, gateway=self.gateway)
