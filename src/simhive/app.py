@@ -18,6 +18,7 @@ from simhive import __version__
 from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.core.events import service as events
 from simhive.db.engine import make_engine
+from simhive.db.fastread import FastReader
 from simhive.db.uow import Database
 from simhive.dialects.command.app import routes as command_routes
 from simhive.gateways.http_ingest import routes as ingest_routes
@@ -94,6 +95,7 @@ def create_app(
         try:
             yield
         finally:
+            await reader.close()
             if run_worker and worker is not None:
                 worker.stop()
 
@@ -108,7 +110,8 @@ def create_app(
     app.state.db = db
     app.state.settings = settings
     app.state.worker = worker
-    for route in command_routes(db):
+    reader = FastReader(db.engine, pool_size=settings.db_pool_size)
+    for route in command_routes(db, reader):
         app.router.routes.append(route)
     if settings.ingest_token:
         for route in ingest_routes(settings.ingest_token, db.clock, Sink(db, "http")):

@@ -11,7 +11,9 @@ from sqlalchemy.pool import NullPool
 
 # SQLite: write transactions start with BEGIN IMMEDIATE so two writers never deadlock
 # on a lock upgrade; row locks do nothing there, so this is our claim mechanism.
-sqlite_write: ContextVar[bool] = ContextVar("sqlite_write", default=False)
+# Reads start with a plain BEGIN (one snapshot for all their statements), and a
+# single-statement read needs none at all ("" below).
+sqlite_begin: ContextVar[str] = ContextVar("sqlite_begin", default="BEGIN")
 
 
 def normalize_url(url: str) -> str:
@@ -62,4 +64,6 @@ def _tune_sqlite(engine: Engine, *, memory: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if sqlite_write.get() else "BEGIN")
+        statement = sqlite_begin.get()
+        if statement:
+            conn.exec_driver_sql(statement)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from simhive.db.engine import sqlite_write
+from simhive.db.engine import sqlite_begin
 from simhive.kit.clock import Clock
 
 if TYPE_CHECKING:
@@ -58,9 +62,19 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        """A plain connection for one read-only statement on a hot path (no ORM session)."""
+        token = sqlite_begin.set("")
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        finally:
+            sqlite_begin.reset(token)
+
+    @contextmanager
     def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
         """Open a transaction; commit when the block ends cleanly, roll back otherwise."""
-        token = sqlite_write.set(write)
+        token = sqlite_begin.set("BEGIN IMMEDIATE" if write else "BEGIN")
         session = self._sessions()
         uow = UnitOfWork(
             session=session, clock=self.clock, settings=self.settings, outbox_hook=self.outbox_hook
@@ -73,6 +87,21 @@ class Database:
             raise
         finally:
             session.close()
-            sqlite_write.reset(token)
+            sqlite_begin.reset(token)
         for hook in uow.after_commit:
             hook()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Database work runs on a few threads, not on anyio's 40: more threads than
+# connections only queue on the pool and fight over the GIL.
+_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="db")
+
+
+async def to_thread(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run blocking database work off the event loop, keeping context variables."""
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(_executor, call)

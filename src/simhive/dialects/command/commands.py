@@ -7,6 +7,7 @@ from typing import Any
 
 from simhive.core.accounts import service as accounts
 from simhive.core.accounts.models import Account, StatusShape
+from simhive.core.activations import queries
 from simhive.core.activations import service as activations
 from simhive.core.catalog import service as catalog
 from simhive.core.errors import UnknownCommand
@@ -43,6 +44,12 @@ def cmd_request_status(uow: UnitOfWork, account: Account, p: Params) -> Any:
     entry = render.activation(v, with_price=False)
     # DESIGN.md: older clients want a bare object; the account's setting chooses.
     return entry if account.status_shape == StatusShape.OBJECT else [entry]
+
+
+def status_entry(read: queries.StatusRead) -> Any:
+    """`request_status`'s message; DESIGN.md: older clients want a bare object."""
+    entry = render.activation(read.view, with_price=False)
+    return entry if read.status_shape == StatusShape.OBJECT else [entry]
 
 
 def cmd_reject(uow: UnitOfWork, account: Account, p: Params) -> Any:
