@@ -314,7 +314,10 @@ def bench(backend: str, duration: int, connections: int) -> list[Figure]:
             server.wait(timeout=15)
         receiver.server.shutdown()
         drop(pg_name)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if os.environ.get("SIMHIVE_BENCH_KEEP"):
+            print(f"kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def main() -> None:

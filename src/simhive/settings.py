@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         False, description="Allow webhook targets on private, loopback or link-local addresses."
     )
-    webhook_concurrency: int = Field(16, description="Webhook deliveries in flight per worker.")
+    webhook_concurrency: int = Field(8, description="Webhook deliveries in flight per worker.")
 
     worker_poll_s: float = Field(0.2, description="Seconds a worker sleeps when idle.")
     worker_claim_s: int = Field(

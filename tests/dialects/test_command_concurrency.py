@@ -75,4 +75,3 @@ class TestRacingRequests:
             and messages
         )
         assert world.available(db, who) == Decimal("0.00")
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -56,6 +57,10 @@ class Database:
         self.settings = settings
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self.outbox_hook: Callable[[], None] | None = None
+        # SQLite has one writer at a time, and a writer that finds the lock taken
+        # sleeps and polls (busy_timeout). Queueing this process's writers on a mutex
+        # first hands the lock over at once, in order.
+        self._writer = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -75,6 +80,9 @@ class Database:
     def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:
         """Open a transaction; commit when the block ends cleanly, roll back otherwise."""
         token = sqlite_begin.set("BEGIN IMMEDIATE" if write else "BEGIN")
+        serial = self._writer if write else None
+        if serial is not None:
+            serial.acquire()
         session = self._sessions()
         uow = UnitOfWork(
             session=session, clock=self.clock, settings=self.settings, outbox_hook=self.outbox_hook
@@ -88,6 +96,8 @@ class Database:
         finally:
             session.close()
             sqlite_begin.reset(token)
+            if serial is not None:
+                serial.release()
         for hook in uow.after_commit:
             hook()
 

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from simhive.db.uow import to_thread
 from simhive.gateways.base import InboundSMS
 from simhive.kit.clock import Clock
 
@@ -61,7 +61,7 @@ def routes(token: str, clock: Clock, sink: Callable[[InboundSMS], Any]) -> list[
             return JSONResponse(
                 {"error": f"bad request: needs to, from and text ({exc})"}, status_code=400
             )
-        routed = await run_in_threadpool(sink, sms)
+        routed = await to_thread(sink, sms)
         if routed is None:
             return JSONResponse({"stored": True, "duplicate": True})
         return JSONResponse(

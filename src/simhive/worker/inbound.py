@@ -13,7 +13,12 @@ log = logging.getLogger(__name__)
 
 
 def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed | None:
-    """Store an SMS (committed before anything else happens to it), then route it."""
+    """Store an SMS, then route it inside a savepoint: if routing fails, the SMS is kept.
+
+    The gateway hears back only after the commit, so an SMS is never acknowledged
+    unless it is stored; one stored but not routed is routed again by the worker.
+    Returns None for an SMS this gateway delivered before (same ref).
+    """
     inbound = messages.Inbound(
         to=sms.to,
         sender=sms.sender,
@@ -22,11 +27,20 @@ def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed |
         gateway=gateway,
         gateway_ref=sms.gateway_ref,
     )
+    routed = None
     with db.uow() as uow:
-        message_id, new = messages.store_sms(uow, inbound)
-    if not new:
-        return None
-    return route(db, message_id)
+        message, new = messages.store(uow, inbound)
+        if not new:
+            return None
+        message_id = message.id
+        try:
+            with uow.session.begin_nested():
+                routed = messages.route(uow, message)
+        except Exception:
+            log.exception("routing message %s failed; it stays stored for a retry", message_id)
+    if routed is not None:
+        _count(routed)
+    return routed
 
 
 def route(db: Database, message_id: int) -> messages.Routed | None:
@@ -37,10 +51,14 @@ def route(db: Database, message_id: int) -> messages.Routed | None:
     except Exception:
         log.exception("routing message %s failed; it stays stored for a retry", message_id)
         return None
+    _count(routed)
+    return routed
+
+
+def _count(routed: messages.Routed) -> None:
     SMS_RECEIVED.labels(routed.status.value).inc()
     if routed.service and routed.seconds_to_code is not None:
         TIME_TO_CODE.labels(routed.service).observe(max(routed.seconds_to_code, 0))
-    return routed
 
 
 class Sink:

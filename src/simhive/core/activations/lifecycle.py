@@ -55,7 +55,6 @@ def reserve(uow: UnitOfWork, activation: Activation, number: Number, *, markup: 
             event_type="number.reserved",
             payload={"mdn": number.mdn, "service": service.name},
         )
-    uow.session.flush()
 
 
 def close(uow: UnitOfWork, activation: Activation, status: ActivationStatus) -> None:
@@ -77,13 +76,10 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> None:
     number = uow.session.get(Number, number_id)
     if number is None or number.lease_group is None:
         return
+    # Only the leasing group's requests can be Reserved on a leased number.
     still_open = uow.session.scalar(
         select(Activation.id)
-        .where(
-            Activation.number_id == number_id,
-            Activation.group_id == number.lease_group,
-            Activation.status == ActivationStatus.RESERVED,
-        )
+        .where(Activation.number_id == number_id, Activation.status == ActivationStatus.RESERVED)
         .limit(1)
     )
     if still_open is None:
@@ -101,6 +97,8 @@ def _group(uow: UnitOfWork, activation: Activation) -> list[Activation]:
                 Activation.status == ActivationStatus.AWAITING_MDN,
             )
             .order_by(Activation.id)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
         )
     )
 
@@ -136,7 +134,7 @@ def offer_number(uow: UnitOfWork, number: Number) -> bool:
         group = _group(uow, bid)
         if not group or not inventory.can_offer(uow, number, _wanted(group)):
             continue
-        if inventory.lease(uow, number, group_id=bid.group_id or bid.id):
+        if inventory.lease(uow, number, group_id=bid.group_id):
             _win(uow, group, number)
             return True
         return False
@@ -150,7 +148,7 @@ def match_bids(uow: UnitOfWork, *, limit: int = 100) -> int:
     if not inventory.has_free_number(uow):
         return 0
     for bid in waiting_bids(uow, limit=limit):
-        group_id = bid.group_id or bid.id
+        group_id = bid.group_id
         if group_id in seen:
             continue
         seen.add(group_id)
@@ -198,6 +196,8 @@ def expire_due(uow: UnitOfWork, *, limit: int = 500) -> int:
             )
             .order_by(Activation.expires_at)
             .limit(limit)
+            # Rows being completed or rejected right now are left for the next sweep.
+            .with_for_update(skip_locked=True, key_share=True)
         )
     )
     for activation in due:

@@ -46,8 +46,9 @@ class Activation(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
-    # Activations of one multi-service request share a group (the first one's id).
-    group_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The activations of one request share a random group token, which is also the
+    # number's lease while they hold it.
+    group_id: Mapped[int] = mapped_column(BigInteger)
     number_id: Mapped[int | None] = mapped_column(ForeignKey("numbers.id"), default=None)
     status: Mapped[str] = mapped_column(String(16))
     markup: Mapped[int] = mapped_column(Integer, default=0)

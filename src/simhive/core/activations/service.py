@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +15,6 @@ from simhive.core.activations.views import ActivationView, view
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
 from simhive.core.errors import (
-    InsufficientFunds,
     InvalidAreaCode,
     InvalidMarkup,
     InvalidMdn,
@@ -85,47 +85,19 @@ def request_number(
         state=state,
     )
     now = uow.clock.now()
-    plain = sum((catalog.price(s) for s in services), start=from_cents(0))
-    ledger.lock_account(uow, account.id)
-    if plain > ledger.available(uow, account.id):
-        raise InsufficientFunds(ledger.available(uow, account.id), plain)
-    group = _new_group(uow, account, services, wanted, now)
-    number = _take_number(uow, wanted, mdn=mdn, group_id=group[0].id)
-    if number is not None:
-        for activation in group:
-            lifecycle.reserve(uow, activation, number, markup=0)
-    elif mdn is not None:
+    # The group token leases the number before any row exists, so each activation
+    # is written once, in its final state.
+    group_id = secrets.randbits(62)
+    number = _take_number(uow, wanted, mdn=mdn, group_id=group_id)
+    if number is None and mdn is not None:
         raise MdnNotAvailable()
-    elif request.markup is None and len(services) == 1:
+    if number is None and request.markup is None and len(services) == 1:
         raise NoNumbers()
-    else:
-        _make_bids(uow, group, services, markup=request.markup if len(services) == 1 else None)
-    for activation in group:
-        hold = ledger.place_hold(
-            uow,
-            account_id=account.id,
-            amount=from_cents(activation.price_cents),
-            reference=f"activation:{activation.id}",
-        )
-        activation.hold_id = hold.id
-    uow.session.flush()
-    views = [view(a, s, number, now) for a, s in zip(group, services, strict=True)]
-    # 000's multi-service example lists the requests by service name.
-    return sorted(views, key=lambda v: v.service.lower()) if len(views) > 1 else views
-
-
-def _new_group(
-    uow: UnitOfWork,
-    account: Account,
-    services: list[Service],
-    wanted: inventory.Wanted,
-    now: object,
-) -> list[Activation]:
-    group = []
-    for service in services:
-        activation = Activation(
+    group = [
+        Activation(
             account_id=account.id,
             service_id=service.id,
+            group_id=group_id,
             status=ActivationStatus.AWAITING_MDN,
             markup=0,
             price_cents=service.price_cents,
@@ -134,12 +106,26 @@ def _new_group(
             created_at=now,
             expires_at=now,
         )
-        uow.session.add(activation)
-        group.append(activation)
+        for service in services
+    ]
+    if number is not None:
+        for activation in group:
+            lifecycle.reserve(uow, activation, number, markup=0)
+    else:
+        _make_bids(uow, group, services, markup=request.markup if len(services) == 1 else None)
+    holds = ledger.place_holds(
+        uow,
+        account_id=account.id,
+        amounts=[from_cents(a.price_cents) for a in group],
+        reference=f"request:{group_id}",
+    )
+    for activation, hold in zip(group, holds, strict=True):
+        activation.hold_id = hold.id
+    uow.session.add_all(group)
     uow.session.flush()
-    for activation in group:
-        activation.group_id = group[0].id
-    return group
+    views = [view(a, s, number, now) for a, s in zip(group, services, strict=True)]
+    # 000's multi-service example lists the requests by service name.
+    return sorted(views, key=lambda v: v.service.lower()) if len(views) > 1 else views
 
 
 def _take_number(
@@ -181,12 +167,19 @@ def recommended_markup(uow: UnitOfWork, service: Service) -> int:
     return min(max(int(top or 0) + 1, uow.settings.markup_min), uow.settings.markup_max)
 
 
-def _own(uow: UnitOfWork, account: Account, activation_id: str | int) -> Activation:
+def _own(
+    uow: UnitOfWork, account: Account, activation_id: str | int, *, lock: bool = False
+) -> Activation:
     try:
         key = int(str(activation_id).strip())
     except ValueError:
         raise UnknownRequest() from None
-    activation = uow.session.get(Activation, key) if 0 < key < 2**63 else None
+    # A write locks the row, so a reject and the SMS that completes the same request
+    # (or the sweep that times it out) happen one after the other, never both.
+    locking = {"key_share": True} if lock else None
+    activation = (
+        uow.session.get(Activation, key, with_for_update=locking) if 0 < key < 2**63 else None
+    )
     # Another account's id answers exactly like an unknown one.
     if activation is None or activation.account_id != account.id:
         raise UnknownRequest()
@@ -201,7 +194,7 @@ def request_status(uow: UnitOfWork, *, account: Account, activation_id: str) -> 
 
 def reject(uow: UnitOfWork, *, account: Account, activation_id: str) -> ActivationView:
     """Give back a reserved number (never offered again to this account), or cancel a bid."""
-    activation = _own(uow, account, activation_id)
+    activation = _own(uow, account, activation_id, lock=True)
     lifecycle.settle_if_due(uow, activation)
     if activation.status not in (ActivationStatus.RESERVED, ActivationStatus.AWAITING_MDN):
         raise RequestClosed(activation.status)

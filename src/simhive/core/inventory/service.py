@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from simhive.core.errors import Conflict, InvalidMdn, NotFound
 from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.db.uow import UnitOfWork
+from simhive.db.upsert import insert_ignore
 from simhive.kit.phone import area_code_state, normalize_mdn
 
 
@@ -101,8 +103,9 @@ def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Numbe
             .limit(1)
         )
         if uow.dialect == "postgresql":
-            # Racing requests skip each other's candidates instead of queueing on them.
-            query = query.with_for_update(skip_locked=True, of=Number)
+            # Racing requests skip each other's candidates instead of queueing on them;
+            # NO KEY UPDATE leaves rows that only reference the number free to be written.
+            query = query.with_for_update(skip_locked=True, key_share=True, of=Number)
         number = uow.session.scalar(query)
         if number is None:
             return None
@@ -121,7 +124,7 @@ def lease(uow: UnitOfWork, number: Number, *, group_id: int) -> bool:
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    uow.session.refresh(number)
+    set_committed_value(number, "lease_group", group_id)
     return True
 
 
@@ -140,21 +143,17 @@ def release(uow: UnitOfWork, number: Number) -> None:
 
 def mark_used(uow: UnitOfWork, *, number_id: int, service_id: int, account_id: int) -> None:
     """Record that `account_id` received `service_id`'s SMS on the number (first one wins)."""
-    seen = uow.session.scalar(
-        select(NumberUsage.id).where(
-            NumberUsage.number_id == number_id, NumberUsage.service_id == service_id
-        )
+    insert_ignore(
+        uow.session,
+        NumberUsage,
+        {
+            "number_id": number_id,
+            "service_id": service_id,
+            "account_id": account_id,
+            "used_at": uow.clock.now(),
+        },
+        conflict=("number_id", "service_id"),
     )
-    if seen is None:
-        uow.session.add(
-            NumberUsage(
-                number_id=number_id,
-                service_id=service_id,
-                account_id=account_id,
-                used_at=uow.clock.now(),
-            )
-        )
-        uow.session.flush()
 
 
 def mark_rejected(uow: UnitOfWork, *, number_id: int, account_id: int) -> None:

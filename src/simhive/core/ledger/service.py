@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
@@ -14,9 +15,30 @@ from simhive.kit.money import from_cents, to_cents
 
 
 def lock_account(uow: UnitOfWork, account_id: int) -> None:
-    """Serialise money decisions per account (PostgreSQL row lock; SQLite is serial already)."""
+    """Serialise money decisions per account (PostgreSQL row lock; SQLite is serial already).
+
+    FOR NO KEY UPDATE, so inserts that merely reference the account (holds, entries,
+    messages) never wait for it and cannot deadlock against it.
+    """
     if uow.dialect == "postgresql":
-        uow.session.execute(select(Account.id).where(Account.id == account_id).with_for_update())
+        uow.session.execute(
+            select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
+        )
+
+
+def available_cents(uow: UnitOfWork, account_id: int) -> int:
+    """Balance less open holds, in one statement."""
+    entries = (
+        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+        .where(LedgerEntry.account_id == account_id)
+        .scalar_subquery()
+    )
+    held = (
+        select(func.coalesce(func.sum(Hold.amount_cents), 0))
+        .where(Hold.account_id == account_id, Hold.status == HoldStatus.OPEN)
+        .scalar_subquery()
+    )
+    return int(uow.session.scalar(select(entries - held)) or 0)
 
 
 def balance_cents(uow: UnitOfWork, account_id: int) -> int:
@@ -41,7 +63,7 @@ def held_cents(uow: UnitOfWork, account_id: int) -> int:
 
 def available(uow: UnitOfWork, account_id: int) -> Decimal:
     """Balance less open holds: what the account can spend now."""
-    return from_cents(balance_cents(uow, account_id) - held_cents(uow, account_id))
+    return from_cents(available_cents(uow, account_id))
 
 
 def balance(uow: UnitOfWork, account_id: int) -> Decimal:
@@ -62,7 +84,7 @@ def post_entry(
     if kind == EntryKind.CREDIT and amount <= 0:
         raise InvalidParameter("amount", str(amount), "a credit must be positive")
     lock_account(uow, account_id)
-    if amount < 0 and available(uow, account_id) + amount < 0:
+    if amount < 0 and available_cents(uow, account_id) + to_cents(amount) < 0:
         raise InsufficientFunds(available(uow, account_id), -amount)
     entry = LedgerEntry(
         account_id=account_id,
@@ -79,35 +101,55 @@ def post_entry(
 
 def place_hold(uow: UnitOfWork, *, account_id: int, amount: Decimal, reference: str) -> Hold:
     """Reserve funds for an open request, or refuse with the available balance."""
+    return place_holds(uow, account_id=account_id, amounts=[amount], reference=reference)[0]
+
+
+def place_holds(
+    uow: UnitOfWork, *, account_id: int, amounts: list[Decimal], reference: str
+) -> list[Hold]:
+    """Reserve funds for several requests at once: all of them, or none."""
     lock_account(uow, account_id)
-    cents = to_cents(amount)
-    free = balance_cents(uow, account_id) - held_cents(uow, account_id)
-    if cents > free:
-        raise InsufficientFunds(from_cents(free), amount)
-    hold = Hold(
-        account_id=account_id,
-        amount_cents=cents,
-        status=HoldStatus.OPEN,
-        reference=reference,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(hold)
+    cents = [to_cents(a) for a in amounts]
+    free = available_cents(uow, account_id)
+    if sum(cents) > free:
+        raise InsufficientFunds(from_cents(free), from_cents(sum(cents)))
+    now = uow.clock.now()
+    holds = [
+        Hold(
+            account_id=account_id,
+            amount_cents=c,
+            status=HoldStatus.OPEN,
+            reference=reference,
+            created_at=now,
+        )
+        for c in cents
+    ]
+    uow.session.add_all(holds)
     uow.session.flush()
-    return hold
+    return holds
+
+
+def _close_hold(uow: UnitOfWork, hold_id: int, status: HoldStatus) -> Row[Any] | None:
+    """Close an open hold in one statement; None when it was closed already."""
+    return uow.session.execute(
+        update(Hold)
+        .where(Hold.id == hold_id, Hold.status == HoldStatus.OPEN)
+        .values(status=status, closed_at=uow.clock.now())
+        .returning(Hold.account_id, Hold.amount_cents, Hold.reference)
+        .execution_options(synchronize_session=False)
+    ).first()
 
 
 def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> LedgerEntry | None:
     """Turn an open hold into a debit entry; a closed hold is left as it is."""
-    hold = uow.session.get(Hold, hold_id)
-    if hold is None or hold.status != HoldStatus.OPEN:
+    closed = _close_hold(uow, hold_id, HoldStatus.CAPTURED)
+    if closed is None:
         return None
-    hold.status = HoldStatus.CAPTURED
-    hold.closed_at = uow.clock.now()
     entry = LedgerEntry(
-        account_id=hold.account_id,
-        amount_cents=-hold.amount_cents,
+        account_id=closed.account_id,
+        amount_cents=-closed.amount_cents,
         kind=EntryKind.CAPTURE,
-        reference=hold.reference,
+        reference=closed.reference,
         memo=memo,
         created_at=uow.clock.now(),
     )
@@ -118,10 +160,4 @@ def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> L
 
 def release_hold(uow: UnitOfWork, hold_id: int) -> bool:
     """Give held funds back; False when the hold was already closed."""
-    hold = uow.session.get(Hold, hold_id)
-    if hold is None or hold.status != HoldStatus.OPEN:
-        return False
-    hold.status = HoldStatus.RELEASED
-    hold.closed_at = uow.clock.now()
-    uow.session.flush()
-    return True
+    return _close_hold(uow, hold_id, HoldStatus.RELEASED) is not None

@@ -47,6 +47,12 @@ class Routed:
 
 def store_sms(uow: UnitOfWork, sms: Inbound) -> tuple[int, bool]:
     """Store an SMS exactly once; returns its id and whether it is new."""
+    message, new = store(uow, sms)
+    return message.id, new
+
+
+def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
+    """Store an SMS exactly once; returns the stored row and whether it is new."""
     if sms.gateway_ref:
         seen = uow.session.scalar(
             select(Message.id).where(
@@ -54,7 +60,9 @@ def store_sms(uow: UnitOfWork, sms: Inbound) -> tuple[int, bool]:
             )
         )
         if seen is not None:
-            return seen, False
+            found = uow.session.get(Message, seen)
+            assert found is not None
+            return found, False
     message = Message(
         to_mdn=(normalize_mdn(sms.to) or sms.to)[:32],
         sender=sms.sender[:64],
@@ -67,17 +75,25 @@ def store_sms(uow: UnitOfWork, sms: Inbound) -> tuple[int, bool]:
     )
     uow.session.add(message)
     uow.session.flush()
-    return message.id, True
+    return message, True
 
 
 def route_message(uow: UnitOfWork, message_id: int) -> Routed:
     """Give a stored message to the request waiting for it; otherwise keep it unrouted."""
     message = uow.session.get(Message, message_id)
-    if message is None or message.status != MessageStatus.RECEIVED:
-        return Routed(message_id, MessageStatus(message.status if message else "unrouted"))
+    if message is None:
+        return Routed(message_id, MessageStatus.UNROUTED)
+    return route(uow, message)
+
+
+def route(uow: UnitOfWork, message: Message) -> Routed:
+    """Route a stored message (see `route_message`)."""
+    message_id = message.id
+    if message.status != MessageStatus.RECEIVED:
+        return Routed(message_id, MessageStatus(message.status))
     number = uow.session.scalar(select(Number).where(Number.mdn == message.to_mdn))
-    message.number_id = number.id if number else None
     target = _pick(uow, number, message) if number and number.lease_group else None
+    message.number_id = number.id if number else None
     if target is None:
         message.status = MessageStatus.UNROUTED
         message.pin = extract_pin(message.text, sender=message.sender)
@@ -103,6 +119,8 @@ def _pick(uow: UnitOfWork, number: Number, message: Message) -> tuple[Activation
             Activation.status == ActivationStatus.RESERVED,
         )
         .order_by(Activation.id)
+        .with_for_update(key_share=True, of=Activation)
+        .execution_options(populate_existing=True)
     ).all()
     if len(rows) == 1:
         return rows[0][0], rows[0][1]
