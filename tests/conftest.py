@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from simhive.core.tables import Base
 from simhive.db.engine import make_engine
 from simhive.db.migrate import upgrade
 from simhive.db.uow import Database
 from simhive.kit.clock import FrozenClock
 from simhive.settings import Settings
+from tests.fixtures.databases import truncate
 
 PG_ADMIN_URL = os.environ.get(
     "SIMHIVE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -79,16 +79,8 @@ def database_url(
         yield f"sqlite:///{path}"
         return
     url: str = request.getfixturevalue("postgres_url")
-    _truncate(url)
+    truncate(url)
     yield url
-
-
-def _truncate(url: str) -> None:
-    engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    engine.dispose()
 
 
 @pytest.fixture
