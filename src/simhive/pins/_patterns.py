@@ -1,0 +1,362 @@
+"""Compiled patterns for PIN extraction: keywords, distractors and candidate shapes.
+
+Everything here is data. Word lists are lower-case regex fragments; scripts without
+spaces between words (Chinese, Japanese, Thai, Arabic affixes) are matched as plain
+substrings, spaced scripts behind a word-start boundary.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A character that glues onto a code and makes it part of a longer token.
+_GLUE = r"A-Za-z0-9\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A"
+_NOT_BEFORE = rf"(?<![{_GLUE}\d_])"
+_NOT_AFTER = rf"(?![{_GLUE}\d_])"
+# Letter codes must also stand clear of base64 punctuation (app-hash suffixes).
+_NOT_BEFORE_ALNUM = rf"(?<![{_GLUE}\d_+/=-])"
+_NOT_AFTER_ALNUM = rf"(?![{_GLUE}\d_+/=-])"
+
+# Nouns that name the code itself. A message without one of these (or a weak word
+# below) close to a number is not a verification text.
+_STRONG_WORDS = [
+    r"c[oó]d(?:e|es|igo|igos|ice|ici|ul|ului)",
+    r"(?-i:cod)",
+    r"k[oó]d\w*",
+    r"код\w*",
+    r"κωδικ\w*",
+    r"pin(?:-?code)?",
+    r"otp\w*",
+    r"pass-?(?:code|word)s?",
+    r"passwort",
+    r"kennwort",
+    r"mot de passe",
+    r"senha",
+    r"contrase[nñ]a",
+    r"clave",
+    r"parol\w*",
+    r"парол\w*",
+    r"has[lł]o",
+    r"[şs]ifre\w*",
+    r"kata sandi",
+    r"wachtwoord",
+    r"mã",
+    r"ma xac (?:thuc|nhan|minh)",
+    # Compounds that end in the word for code: "Bestätigungscode", "inlogcode", "engangskode".
+    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kod|koodi\w*)",
+    r"(?-i:m?TAN)",
+    r"token",
+]
+_STRONG_CHARS = [
+    "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "动态密码", "认证码",
+    "确认码", "確認碼", "验证代码", "密码", "密碼", "口令",
+    "認証コード", "確認コード", "認証番号", "確認番号", "ワンタイムパスワード",
+    "パスワード", "暗証番号", "コード",
+    "인증번호", "인증 번호", "인증코드", "확인번호", "승인번호", "비밀번호", "코드",
+    "رمز", "كود", "كلمة المرور", "كلمة السر", "کد",
+    "קוד", "סיסמ",
+    "कोड", "ओटीपी", "पासवर्ड", "पिन", "কোড", "ওটিপি", "کوڈ",
+    "รหัส", "โค้ด",
+]  # fmt: skip
+
+# Words about verifying or signing in: they support a nearby number but name no code.
+_WEAK_WORDS = [
+    r"verif\w*",
+    r"vérif\w*",
+    r"weryfik\w*",
+    r"do[gğ]rula\w*",
+    r"xác (?:thực|nhận|minh)",
+    r"xac (?:thuc|nhan|minh)",
+    r"подтвержд\w*",
+    r"підтвердж\w*",
+    r"верифика\w*",
+    r"confirm\w*",
+    r"conferm\w*",
+    r"bestätig\w*",
+    r"bevestig\w*",
+    r"potwierdz\w*",
+    r"onay\w*",
+    r"auth\w*",
+    r"autentica\w*",
+    r"authentifi\w*",
+    r"log[- ]?in\w*",
+    r"sign[- ]?in",
+    r"logowa\w*",
+    r"zaloguj\w*",
+    r"anmeld\w*",
+    r"iniciar sesi[oó]n",
+    r"inicio de sesi[oó]n",
+    r"acesso",
+    r"acceso",
+    r"accesso",
+    r"connexion",
+    r"вход\w*",
+    r"входу",
+    r"giri[şs]\w*",
+    r"masuk",
+    r"đăng nhập",
+    r"security",
+    r"seguridad",
+    r"segurança",
+    r"sécurité",
+    r"sicherheit\w*",
+    r"sicurezza",
+    r"безопасн\w*",
+    r"activa\w*",
+    r"ativa\w*",
+    r"one[- ]time",
+    r"einmal\w*",
+    r"jednorazow\w*",
+    r"одноразов\w*",
+    r"tek kullanımlık",
+    # Imperatives that put the code right after them: "enter 773302", "use 5540921".
+    r"enter",
+    r"use",
+    r"type",
+    r"ingres[ae]",
+    r"digite",
+    r"insira",
+    r"saisissez",
+    r"eingeben",
+    r"введите",
+]
+_WEAK_CHARS = [
+    "验证", "驗證", "登录", "登入", "登錄", "确认", "確認", "認証", "ログイン",
+    "인증", "확인", "로그인",
+    "تحقق", "التحقق", "تأكيد",
+    "אימות",
+    "सत्यापन", "लॉगिन",
+    "ยืนยัน", "เข้าสู่ระบบ",
+]  # fmt: skip
+
+# Marketing words: a "code" next to these is a coupon, not a verification code.
+_PROMO_WORDS = [
+    r"promo\w*",
+    r"coupons?",
+    r"discount\w*",
+    r"vouchers?",
+    r"% off",
+    r"off your",
+    r"cupom",
+    r"cup[oó]n\w*",
+    r"descuento\w*",
+    r"desconto\w*",
+    r"rabatt\w*",
+    r"gutschein\w*",
+    r"sconto",
+    r"скидк\w*",
+    r"промокод\w*",
+    r"kupon\w*",
+    r"diskon",
+    r"indirim\w*",
+    r"rabat\w*",
+    r"réduction",
+    r"gift code",
+    r"referral",
+]
+_PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인", "خصم", "קופון", "הנחה", "कूपन"]
+
+# Phrases where "code" names something else: "area code", "zip code", "code review".
+NOT_A_CODE_BEFORE = re.compile(
+    r"(?<![^\W\d_])(?:zip|postal|post|area|country|dialing|qr|bar|dress|source|error|status|"
+    r"tracking|promo|promotion|promotional|discount|coupon|voucher|bonus|gift|referral|invite|"
+    r"invitation|swift|bic|sort|reason)"
+    r"[\s-]*$",
+    re.IGNORECASE,
+)
+NOT_A_CODE_AFTER = re.compile(r"^[\s-]*(?:reviews?|of conduct|snippets?|base|editor)\b", re.I)
+
+# Words that, right before a number, say what the number is when it is not a code.
+_CONTEXT_WORDS = [
+    r"orders?",
+    r"pedido",
+    r"commande",
+    r"bestellung\w*",
+    r"ordine",
+    r"zamówieni\w*",
+    r"sipari[şs]\w*",
+    r"заказ\w*",
+    r"замовлення",
+    r"pesanan",
+    r"đơn hàng",
+    r"tracking",
+    r"track",
+    r"shipment",
+    r"parcel",
+    r"package",
+    r"paquete",
+    r"encomenda",
+    r"colis",
+    r"paket\w*",
+    r"посылк\w*",
+    r"ref\w*",
+    r"transaction",
+    r"txn",
+    r"trx",
+    r"invoice",
+    r"factura",
+    r"booking",
+    r"reservation",
+    r"reserva\w*",
+    r"flight",
+    r"vuelo",
+    r"ticket",
+    r"seat",
+    r"gate",
+    r"room",
+    r"acc(?:oun)?t",
+    r"a/c",
+    r"cards?",
+    r"carta",
+    r"karta",
+    r"tarjeta",
+    r"cart[aã]o",
+    r"carte",
+    r"karte",
+    r"карт\w*",
+    r"сч[её]т\w*",
+    r"ending",
+    r"ends",
+    r"terminad[ao]",
+    r"final",
+    r"balance",
+    r"saldo",
+    r"баланс",
+    r"amount",
+    r"total",
+    r"stop",
+    r"reply",
+    r"text",
+    r"call",
+    r"dial",
+    r"points",
+    r"no\.",
+    r"stop(?: all)? to",
+    r"(?:text|send|reply)(?: \w+)? to",
+    r"#",
+    r"№",
+]
+_CONTEXT_CHARS = [
+    "尾号",
+    "尾號",
+    "末尾",
+    "卡号",
+    "订单",
+    "訂單",
+    "注文",
+    "주문",
+    "余额",
+    "快递",
+    "运单",
+]
+
+
+def _words(block: str) -> frozenset[str]:
+    return frozenset(block.split())
+
+
+# Short words that may sit between a keyword and its code ("code is", "код:", "は").
+FILLERS = _words(
+    """
+    is es é e est ist lautet è jest wynosi to är er adalah anda là của bạn это ваш ваша
+    твой your tu su seu sua o a el la le votre ton ihr dein deine il tuo twój twoj ihre uw
+    je jouw senin sizin here are for de do da di du des der the our new kamu nya was
+    hu ki vaš váš din ditt jūsų für voor för til dit on van ma cua ban la для в на
+    вашего вашей від
+    是 为 為 您的 你的 は が の 는 은 이 가 هو هي الخاص بك لك الخاصة הוא שלך שלכם है आपका
+    का की คือ ของคุณ
+    """
+)
+
+# Words before a keyword that point back at a code already given ("share this code").
+DEMONSTRATIVES = _words(
+    """
+    this that these este esta esse essa ce cet cette diesen dieser diese questo questa
+    этот этого эту его ten tego bu share
+    """
+)
+DEMONSTRATIVES_AFTER = _words("ini này นี้")
+
+# Words after "confirmation"/"reference" that make it a receipt number, not a code.
+RECEIPT_WORDS = _words("number no nr id número numéro nummer номер")
+
+
+def _alternation(words: list[str], chars: list[str]) -> str:
+    spaced = "|".join(words)
+    dense = "|".join(re.escape(c) for c in chars)
+    return rf"(?<![^\W\d_])(?:{spaced})(?![^\W\d_])|{dense}"
+
+
+STRONG = re.compile(_alternation(_STRONG_WORDS, _STRONG_CHARS), re.IGNORECASE)
+WEAK = re.compile(_alternation(_WEAK_WORDS, _WEAK_CHARS), re.IGNORECASE)
+PROMO = re.compile(_alternation(_PROMO_WORDS, _PROMO_CHARS), re.IGNORECASE)
+CONTEXT = re.compile(
+    rf"(?:(?<![^\W\d_])(?:{'|'.join(_CONTEXT_WORDS)})|{'|'.join(_CONTEXT_CHARS)})"
+    r"(?:\s*(?:id|no\.?|nr\.?|number|n[uú]mero|num[eé]ro|nummer|номер|#|№))?[\s:：.#№*xX-]*$",
+    re.IGNORECASE,
+)
+
+# WebOTP origin-bound line: "@example.com #123456 %other.com".
+WEBOTP = re.compile(r"(?m)^[ \t]*@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[ \t]+#([A-Za-z0-9-]{3,12})\b")
+
+_MONTHS = (
+    r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|ene|abr|ago|dic|fev|mai|out|dez"
+    r"|janv|févr|avr|juil|août|déc|mär|okt|дек|янв|фев|мар|апр|ма[йя]|июн|июл|авг|сен|окт|ноя"
+)
+_CURRENCY_SIGNS = r"[$€£¥₹₽₩₺₫฿₪₴₦₱]|R\$|US\$|A\$|C\$|S\$|HK\$|NT\$|MX\$"
+# Latin-letter currency names need a word boundary ("đ" must not eat Vietnamese "để").
+_CURRENCY_CODES = (
+    r"USD|EUR|GBP|RUB|INR|BRL|MXN|COP|ARS|CLP|PEN|IDR|VND|THB|TRY|PLN|UAH|KZT|CNY|RMB|JPY"
+    r"|KRW|AED|SAR|EGP|NGN|KES|PHP|MYR|SGD|HKD|TWD|ILS|CAD|AUD|CHF|SEK|NOK|DKK|CZK|HUF|RON"
+    r"|Rs\.?|Rp\.?|TL|zł|руб\.?|рублей|рубля|р\.|грн|тг|đ|dong|dollars?|euros?|reais|pesos"
+    r"|rupees|lira"
+)
+_CURRENCY_DENSE = r"元|円|원|บาท|ريال|درهم|جنيه|₫"
+_AMOUNT = r"\d{1,3}(?:[ \u00a0\u202f.,']\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_DURATION_UNITS = (
+    r"sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|minutos?|segundos?|horas?|minuti"
+    r"|minuten|stunden?|minuty?|minut|dakika|saat|menit|detik|jam|phút|giờ|мин\w*|сек\w*"
+    r"|час\w*|хв\w*|分钟|分鐘|分|秒|小时|時間|분|초|시간|นาที|ชั่วโมง|دقائق|دقيقة|ساعة|דקות"
+    r"|मिनट|minuter|perc"
+)
+
+# Spans that can never hold a code: every candidate overlapping one is dropped.
+DISTRACTORS = [
+    re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE),
+    re.compile(r"(?<![\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/\S*"),
+    re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"),
+    re.compile(rf"(?:{_CURRENCY_SIGNS})\s?(?:{_AMOUNT})"),
+    re.compile(rf"(?<![\w.,])(?:{_CURRENCY_CODES})\s?(?:{_AMOUNT})", re.IGNORECASE),
+    re.compile(
+        rf"(?<![\d.,])(?:{_AMOUNT})\s?(?:(?:{_CURRENCY_CODES})(?![^\W\d_])"
+        rf"|{_CURRENCY_SIGNS}|{_CURRENCY_DENSE})",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?<!\d)\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?!\d)"),
+    re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)\d{1,2}月\d{1,2}日"),
+    re.compile(rf"(?<!\d)\d{{1,2}}\s(?:{_MONTHS})[a-zа-я]*\.?,?\s\d{{2,4}}", re.IGNORECASE),
+    re.compile(rf"(?<![^\W\d_])(?:{_MONTHS})[a-zа-я]*\.?\s\d{{1,2}},?\s\d{{4}}", re.IGNORECASE),
+    re.compile(r"(?<!\d)\d{1,2}[:：h]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)", re.I),
+    re.compile(r"\+\s?\d[\d \u00a0().-]{6,}\d"),
+    re.compile(r"\(\d{2,4}\)\s?\d{3,4}[-. ]\d{2,4}(?:[-. ]\d{2})?"),
+    re.compile(rf"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:{_DURATION_UNITS})(?![^\W\d_])", re.I),
+    re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%"),
+    re.compile(r"(?<![A-Za-z])[*•xX]{1,12}\s?\d{2,6}(?!\d)"),
+]
+# Three or more digit groups ("800-555-1234", "8 800 555 35 35") are phone numbers once they
+# hold seven digits or more; shorter ones may be a grouped code ("12 34 56").
+PHONE_GROUPS = re.compile(r"(?<![\d-])\d{1,4}(?:[-. \u00a0]\d{2,4}){2,}(?![\d-])")
+PHONE_MIN_DIGITS = 7
+
+# Candidate shapes, tried in order of preference when they overlap.
+PREFIXED = re.compile(rf"{_NOT_BEFORE}[A-Z]{{1,4}}-\d{{3,8}}{_NOT_AFTER}")
+GROUPED = re.compile(
+    rf"{_NOT_BEFORE}\d{{2,4}}(?:([ \u00a0\-–])\d{{2,4}})(?:\1\d{{2,4}})?{_NOT_AFTER}"
+)
+DIGITS = re.compile(rf"{_NOT_BEFORE}\d{{3,10}}{_NOT_AFTER}")
+ALNUM = re.compile(rf"{_NOT_BEFORE_ALNUM}[A-Za-z0-9]{{4,10}}{_NOT_AFTER_ALNUM}")
+SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
+WORD = re.compile(r"\w+")
+# Letter-digit tokens that are words, not codes: "10mins", "3rd", "iPhone15".
+WORDLIKE = re.compile(r"\d+[a-z]+|[A-Za-z]*[a-z][A-Za-z]*\d+")
