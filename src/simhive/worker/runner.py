@@ -15,12 +15,14 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 import httpx
 
 from simhive.core.activations import lifecycle
 from simhive.core.events import service as events
 from simhive.core.events.models import EventKind
+from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.db.uow import Database
 from simhive.observability import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
@@ -62,6 +64,7 @@ class Worker:
             max_workers=self.settings.webhook_concurrency, thread_name_prefix="webhook"
         )
         self._in_flight: set[Future[None]] = set()
+        self._last_flap: datetime | None = None
         self._lock = threading.Lock()
 
     def wake(self) -> None:
@@ -90,7 +93,24 @@ class Worker:
             tick = getattr(gateway, "tick", None)
             if tick is not None:
                 ticked += int(tick())
+        self._flap()
         return ticked
+
+    def _flap(self) -> None:
+        """Once a minute, let simulated SIMs go offline and online as SIM banks do."""
+        gateway = self.gateways.get("simulator")
+        flap = getattr(gateway, "flap", None)
+        now = self.db.clock.now()
+        if flap is None or self.settings.simulator_flap_probability <= 0:
+            return
+        if self._last_flap is not None and (now - self._last_flap).total_seconds() < 60:
+            return
+        self._last_flap = now
+        with self.db.uow(write=False) as uow:
+            mdns = inventory.gateway_mdns(uow, gateway="simulator")
+        for mdn, online in flap(mdns):
+            with self.db.uow() as uow:
+                lifecycle.set_number_online(uow, mdn=mdn, online=online)
 
     def _deliver_due(self, result: PassResult, *, wait: bool) -> None:
         kinds = (EventKind.WEBHOOK.value, EventKind.GATEWAY.value)

@@ -74,6 +74,13 @@ def all_mdns(uow: UnitOfWork) -> set[str]:
     return set(uow.session.scalars(select(Number.mdn)))
 
 
+def gateway_mdns(uow: UnitOfWork, *, gateway: str) -> list[str]:
+    """The MDNs a gateway serves, in order."""
+    return list(
+        uow.session.scalars(select(Number.mdn).where(Number.gateway == gateway).order_by(Number.id))
+    )
+
+
 def eligible(wanted: Wanted) -> list[object]:
     """SQL conditions for a number that may be offered to `wanted` (apart from being free)."""
     used_by_other = exists().where(
