@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(8, description="Webhook deliveries in flight per worker.")
 
     worker_poll_s: float = Field(0.2, description="Seconds a worker sleeps when idle.")
+    worker_match_s: float = Field(
+        5.0,
+        description="Seconds between sweeps that match waiting bids with free numbers (a freed "
+        "number is offered to bidders at once; the sweep catches the rest).",
+    )
     worker_claim_s: int = Field(
         60, description="Seconds a worker owns a claimed job before others may recover it."
     )

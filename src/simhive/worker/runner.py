@@ -65,6 +65,7 @@ class Worker:
         )
         self._in_flight: set[Future[None]] = set()
         self._last_flap: datetime | None = None
+        self._last_match: datetime | None = None
         self._lock = threading.Lock()
 
     def wake(self) -> None:
@@ -76,8 +77,9 @@ class Worker:
         result = PassResult()
         with self.db.uow() as uow:
             result.expired = lifecycle.expire_due(uow)
-        with self.db.uow() as uow:
-            result.matched = lifecycle.match_bids(uow)
+        if self._match_due():
+            with self.db.uow() as uow:
+                result.matched = lifecycle.match_bids(uow)
         with self.db.uow(write=False) as uow:
             stranded = messages.pending_messages(uow)
         for message_id in stranded:
@@ -86,6 +88,14 @@ class Worker:
         result.ticked = self._tick_gateways()
         self._deliver_due(result, wait=wait)
         return result
+
+    def _match_due(self) -> bool:
+        now = self.db.clock.now()
+        last = self._last_match
+        if last is not None and 0 <= (now - last).total_seconds() < self.settings.worker_match_s:
+            return False
+        self._last_match = now
+        return True
 
     def _tick_gateways(self) -> int:
         ticked = 0
