@@ -175,3 +175,31 @@ class TestIncomingMessageWebhook:
         reserve_and_receive(db, alice, clock)
         with db.uow(write=False) as uow:
             assert uow.session.scalars(select(Event)).all() == []
+
+
+class TestPriorityRequestWebhook:
+    def test_won_bid_is_announced(
+        self, db: Database, clock: FrozenClock, hook: WebhookReceiver, worker: Worker
+    ) -> None:
+        world.service(db, "Google", "1.00")
+        alice = world.customer(db)
+        subscribe(db, alice, hook.url)
+        with db.uow() as uow:
+            account = uow.session.get(Account, alice.id)
+            (bid,) = activations.request_number(
+                uow,
+                account=account,  # type: ignore[arg-type]
+                request=activations.NumberRequest(services=("Google",), markup=35),
+            )
+        (mdn,) = world.numbers(db, 1)
+        worker.run_pending()
+        (got,) = hook.wait_for(1)
+        assert got.form == {
+            "event": "priority_request",
+            "status": "ok",
+            "id": str(bid.id),
+            "mdn": mdn,
+            "service": "Google",
+            "price": "1.35",
+        }
+        assert world.available(db, alice) == Decimal("8.65")
