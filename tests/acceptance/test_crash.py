@@ -10,6 +10,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,7 @@ from simhive.core.activations import service as activations
 from simhive.core.activations.models import Activation
 from simhive.core.messages.models import Message
 from simhive.db.uow import Database
+from simhive.kit.clock import FrozenClock
 from tests.fixtures import processes, world
 from tests.fixtures.servers import WebhookReceiver, free_port, webhook_receiver
 
@@ -82,8 +84,10 @@ def send_all(base_url: str, reserved: list[tuple[str, int]], stop: threading.Eve
 
 class TestCrash:
     def test_sigkill_loses_no_sms_and_no_webhook(
-        self, db: Database, hook: WebhookReceiver, tmp_path: Path
+        self, db: Database, clock: FrozenClock, hook: WebhookReceiver, tmp_path: Path
     ) -> None:
+        # The server runs on the wall clock: reserve on it too, or the requests are long expired.
+        clock.set(datetime.now(UTC))
         reserved = prepare(db, hook.url)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -122,7 +126,7 @@ class TestCrash:
         webhook_ids: dict[str, set[str]] = defaultdict(set)
         for received in hook.received:
             webhook_ids[received.form["id"]].add(received.headers["webhook-id"])
-        assert set(webhook_ids) == ids, log.read_text()[-3000:]
+        assert set(webhook_ids) == ids, _diagnose(db, log)
         assert all(len(v) == 1 for v in webhook_ids.values())
         with db.uow(write=False) as uow:
             assert uow.session.scalar(select(func.count()).select_from(Message)) == COUNT
@@ -132,3 +136,18 @@ class TestCrash:
             )
         assert refs == {f"crash-{i}" for i in range(COUNT)}
         assert completed == COUNT
+
+
+def _diagnose(db: Database, log: Path) -> str:
+    from simhive.core.events.models import Event, EventAttempt
+
+    with db.uow(write=False) as uow:
+        events = uow.session.execute(select(Event.id, Event.status, Event.attempts)).all()
+        errors = uow.session.execute(
+            select(EventAttempt.event_id, EventAttempt.error).limit(5)
+        ).all()
+    from simhive.core.messages.models import Message
+
+    with db.uow(write=False) as uow:
+        msgs = uow.session.execute(select(Message.id, Message.status, Message.to_mdn)).all()
+    return f"events {events[:10]} attempts {errors} messages {msgs[:5]} {db.settings.database_url}"
