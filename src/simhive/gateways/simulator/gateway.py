@@ -1,0 +1,106 @@
+"""The simulator gateway: simulated numbers that receive their service's SMS on cue."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import random
+import threading
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from simhive.gateways.base import InboundSink, InboundSMS
+from simhive.gateways.simulator.templates import sample_message
+from simhive.kit.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class SimulatorGateway:
+    """Schedules auto-replies by the injected clock; `tick()` delivers those that are due."""
+
+    name = "simulator"
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        rng: random.Random | None = None,
+        auto_reply_delay: float | None = None,
+        flap_probability: float = 0.0,
+    ) -> None:
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.auto_reply_delay = auto_reply_delay
+        self.flap_probability = flap_probability
+        self._sink: InboundSink | None = None
+        self._due: list[tuple[datetime, int, InboundSMS]] = []
+        self._order = itertools.count()
+        self._offline: set[str] = set()
+        self._lock = threading.Lock()
+
+    def start(self, sink: InboundSink) -> None:
+        self._sink = sink
+
+    def stop(self) -> None:
+        self._sink = None
+
+    def number_reserved(self, mdn: str, service: str) -> None:
+        """A number was reserved for a service: its SMS arrives after the delay."""
+        if self.auto_reply_delay is None:
+            return
+        with self._lock:
+            sender, text, _ = sample_message(service, self.rng)
+            due = self.clock.now() + timedelta(seconds=self.auto_reply_delay)
+            sms = InboundSMS(
+                to=mdn,
+                sender=sender,
+                text=text,
+                received_at=due,
+                gateway_ref=f"sim-{next(self._order)}-{self.rng.getrandbits(48):x}",
+            )
+            heapq.heappush(self._due, (due, next(self._order), sms))
+
+    def next_due(self) -> datetime | None:
+        with self._lock:
+            return self._due[0][0] if self._due else None
+
+    def tick(self) -> int:
+        """Deliver every scheduled SMS that is due; one the sink refuses stays scheduled."""
+        now = self.clock.now()
+        with self._lock:
+            ready = []
+            while self._due and self._due[0][0] <= now:
+                ready.append(heapq.heappop(self._due))
+        delivered = 0
+        for entry in ready:
+            try:
+                if self._sink is None:
+                    raise RuntimeError("the simulator is not started")
+                self._sink(entry[2])
+                delivered += 1
+            except Exception:
+                log.exception("simulated SMS to %s not taken; retrying next tick", entry[2].to)
+                with self._lock:
+                    heapq.heappush(self._due, entry)
+        return delivered
+
+    def inject(self, to: str, sender: str, text: str) -> None:
+        """Deliver an arbitrary SMS now."""
+        if self._sink is None:
+            raise RuntimeError("the simulator is not started")
+        ref = f"sim-{next(self._order)}-{self.rng.getrandbits(48):x}"
+        self._sink(InboundSMS(to, sender, text, self.clock.now(), ref))
+
+    def flap(self, numbers: Sequence[str]) -> list[tuple[str, bool]]:
+        """Numbers that go offline or come back, each with `flap_probability`."""
+        changes = []
+        with self._lock:
+            for mdn in numbers:
+                if self.rng.random() >= self.flap_probability:
+                    continue
+                online = mdn in self._offline
+                (self._offline.discard if online else self._offline.add)(mdn)
+                changes.append((mdn, online))
+        return changes

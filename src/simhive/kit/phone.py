@@ -1,0 +1,96 @@
+"""US numbering facts from Google's libphonenumber data (the `phonenumbers` package)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import phonenumbers
+from phonenumbers import geocoder
+
+STATE_NAMES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
+    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
+    "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA",
+    "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD",
+    "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS",
+    "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH",
+    "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY", "North Carolina": "NC",
+    "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
+    "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN",
+    "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA",
+    "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY", "Washington D.C.": "DC",
+    "Washington State": "WA",
+}  # fmt: skip
+
+# The 50 states and the District of Columbia.
+US_STATES = frozenset(STATE_NAMES.values())
+
+# Exchanges tried per area code until libphonenumber calls one valid.
+_PROBES = (200, 201, 202, 212, 234, 245, 256, 267, 278, 289, 300, 345, 456, 567, 678, 789)
+_DIGITS = re.compile(r"\D")
+
+
+def normalize_mdn(raw: str) -> str | None:
+    """`+1 (212) 555-0100`, `12125550100` or `2125550100` → `12125550100`; None if not NANP."""
+    if not isinstance(raw, str) or re.search(r"[A-Za-z]", raw):
+        return None
+    digits = _DIGITS.sub("", raw)
+    if len(digits) == 10:
+        digits = "1" + digits
+    if len(digits) != 11 or digits[0] != "1":
+        return None
+    # NANP: area code and exchange start with 2-9.
+    if digits[1] in "01" or digits[4] in "01":
+        return None
+    number = phonenumbers.parse("+" + digits)
+    return digits if phonenumbers.is_possible_number(number) else None
+
+
+def _state_of(description: str) -> str | None:
+    if description in STATE_NAMES:
+        return STATE_NAMES[description]
+    tail = description.rsplit(", ", 1)[-1]
+    return tail if tail in US_STATES else None
+
+
+@functools.cache
+def _area_code_table() -> dict[str, str]:
+    """Every US geographic area code with its state, derived once from the geocoder."""
+    table: dict[str, str] = {}
+    for npa in range(200, 1000):
+        if npa % 100 == 11 or str(npa)[1] == "9":
+            continue  # N11 service codes and the reserved N9X range
+        for nxx in _PROBES:
+            number = phonenumbers.parse(f"+1{npa}{nxx}1234")
+            if not phonenumbers.is_valid_number(number):
+                continue
+            if phonenumbers.region_code_for_number(number) == "US":
+                state = _state_of(geocoder.description_for_number(number, "en"))
+                if state:
+                    table[str(npa)] = state
+            break
+    return table
+
+
+def area_code_state(area_code: str) -> str | None:
+    """The state of a US geographic area code (`212` → `NY`), else None."""
+    return _area_code_table().get(area_code.strip())
+
+
+def is_valid_us_area_code(area_code: str) -> bool:
+    """A 3-digit US geographic area code in use (toll-free and Canadian codes are not)."""
+    return (
+        bool(re.fullmatch(r"\d{3}", area_code.strip())) and area_code_state(area_code) is not None
+    )
+
+
+def is_valid_state(code: str) -> bool:
+    """A two-letter US state (or DC), any case."""
+    return code.strip().upper() in US_STATES
+
+
+def area_codes_for_state(state: str) -> tuple[str, ...]:
+    """The area codes of a state, in order."""
+    wanted = state.strip().upper()
+    return tuple(sorted(ac for ac, st in _area_code_table().items() if st == wanted))
