@@ -1,0 +1,46 @@
+"""Core errors as RFC 9457 problem details for the admin API."""
+
+from __future__ import annotations
+
+from fastapi.responses import JSONResponse
+
+from simhive.core.errors import CoreError, ErrorCode
+from simhive.dialects.command.errors import message_for
+
+STATUS: dict[ErrorCode, int] = {
+    ErrorCode.AUTH_FAILED: 401,
+    ErrorCode.ACCOUNT_DISABLED: 403,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.MISSING_PARAMETER: 422,
+    ErrorCode.INVALID_PARAMETER: 422,
+    ErrorCode.UNKNOWN_COMMAND: 404,
+    ErrorCode.UNKNOWN_SERVICE: 404,
+    ErrorCode.TOO_MANY_SERVICES: 422,
+    ErrorCode.INVALID_MARKUP: 422,
+    ErrorCode.INVALID_AREA_CODE: 422,
+    ErrorCode.INVALID_STATE: 422,
+    ErrorCode.INVALID_MDN: 422,
+    ErrorCode.MDN_NOT_AVAILABLE: 409,
+    ErrorCode.NO_NUMBERS: 409,
+    ErrorCode.INSUFFICIENT_FUNDS: 409,
+    ErrorCode.UNKNOWN_REQUEST: 404,
+    ErrorCode.REQUEST_CLOSED: 409,
+    ErrorCode.NO_MESSAGES: 404,
+    ErrorCode.CONFLICT: 409,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.INVALID_WEBHOOK_URL: 422,
+}
+
+
+def problem(status: int, title: str, detail: str, code: str = "about:blank") -> JSONResponse:
+    """An `application/problem+json` answer."""
+    return JSONResponse(
+        {"type": code, "title": title, "status": status, "detail": detail},
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def from_core(error: CoreError) -> JSONResponse:
+    status = STATUS[error.code]
+    return problem(status, error.code.value.replace("_", " "), message_for(error), error.code.value)
