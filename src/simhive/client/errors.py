@@ -1,0 +1,73 @@
+"""Typed errors carrying the server's message word for word."""
+
+from __future__ import annotations
+
+
+class SimhiveError(Exception):
+    """Base: `message` is exactly what the server said."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class TransportError(SimhiveError):
+    """No usable answer: network failure, HTTP error, or a body that is not the envelope."""
+
+
+class ApiError(SimhiveError):
+    """The server answered `"status": "error"`."""
+
+
+class AuthError(ApiError):
+    pass
+
+
+class InvalidServiceError(ApiError):
+    pass
+
+
+class NoNumbersError(ApiError):
+    pass
+
+
+class InsufficientFundsError(ApiError):
+    pass
+
+
+class InvalidRequestIdError(ApiError):
+    pass
+
+
+class MdnNotAvailableError(ApiError):
+    pass
+
+
+class RequestEndedError(SimhiveError):
+    """`wait_for_sms`: the request was rejected or timed out before an SMS came."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+_EXACT: dict[str, type[ApiError]] = {
+    "Invalid user name or API key": AuthError,
+    "No numbers available, retry later": NoNumbersError,
+    "Invalid request ID": InvalidRequestIdError,
+    "The MDN is not available": MdnNotAvailableError,
+}
+_PREFIX: tuple[tuple[str, type[ApiError]], ...] = (
+    ("Invalid service name", InvalidServiceError),
+    ("Insufficient funds", InsufficientFundsError),
+)
+
+
+def error_for(message: str) -> ApiError:
+    """The typed error for a server message."""
+    if message in _EXACT:
+        return _EXACT[message](message)
+    for prefix, kind in _PREFIX:
+        if message.startswith(prefix):
+            return kind(message)
+    return ApiError(message)

@@ -1,0 +1,64 @@
+"""Reading and verifying the webhooks simhive sends."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from standardwebhooks.webhooks import Webhook
+
+from simhive.client.errors import SimhiveError
+from simhive.client.models import IncomingMessage, PriorityRequestWon
+
+
+class WebhookVerificationError(SimhiveError):
+    pass
+
+
+def parse_webhook(form: Mapping[str, str]) -> IncomingMessage | PriorityRequestWon:
+    """A webhook's form fields as a typed event."""
+    event = form.get("event")
+    if event == "incoming_message":
+        return IncomingMessage(
+            id=form["id"],
+            timestamp=int(form["timestamp"]),
+            date_time=form["date_time"],
+            sender=form["from"],
+            to=form["to"],
+            service=form["service"],
+            reply=form["reply"],
+            pin=form.get("pin") or None,
+            price=Decimal(form["price"]),
+        )
+    if event in ("priority_request", "premium_request"):
+        return PriorityRequestWon(
+            id=form["id"], mdn=form["mdn"], service=form["service"], price=Decimal(form["price"])
+        )
+    raise SimhiveError(f"unknown webhook event {event!r}")
+
+
+def verify_webhook(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes | str,
+    *,
+    now: datetime | None = None,
+    tolerance: timedelta = timedelta(minutes=5),
+) -> None:
+    """Check a delivery's Standard Webhooks signature; raises WebhookVerificationError."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    try:
+        msg_id = lowered["webhook-id"]
+        sent = datetime.fromtimestamp(int(lowered["webhook-timestamp"]), tz=UTC)
+        signatures = lowered["webhook-signature"].split()
+    except (KeyError, ValueError) as exc:
+        raise WebhookVerificationError("missing or malformed webhook headers") from exc
+    reference = now or datetime.now(UTC)
+    if abs(reference - sent) > tolerance:
+        raise WebhookVerificationError("webhook timestamp outside the tolerance")
+    text = body.decode() if isinstance(body, bytes) else body
+    expected = Webhook(secret).sign(msg_id, sent, text)
+    if not any(hmac.compare_digest(expected, given) for given in signatures):
+        raise WebhookVerificationError("no matching signature")
