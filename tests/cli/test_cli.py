@@ -1,0 +1,132 @@
+"""The operator CLI against a real database file, as an operator types it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from simhive.cli.main import app
+from simhive.db.migrate import upgrade
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("SIMHIVE_DATABASE_URL", url)
+    monkeypatch.setenv("SIMHIVE_WEBHOOK_ALLOW_PRIVATE", "1")
+    monkeypatch.chdir(tmp_path)
+    upgrade(url)
+    return tmp_path
+
+
+def simhive(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+class TestAccounts:
+    def test_create_prints_the_key_last_and_it_works(self, env: Path) -> None:
+        code, out = simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        assert code == 0
+        key = out.strip().splitlines()[-1]
+        assert re.fullmatch(r"[0-9a-f]{32}", key)
+        from simhive import ops
+        from simhive.app import database_from
+        from simhive.settings import Settings
+
+        db = database_from(Settings())
+        with db.uow(write=False) as uow:
+            from simhive.core.accounts import service as accounts
+
+            assert accounts.authenticate(uow, user="ann", api_key=key).username == "ann"
+        assert ops.account_info(db, "ann").balance == 0
+
+    def test_credit_exact_cents_and_bad_amounts_change_nothing(self, env: Path) -> None:
+        simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        code, out = simhive("account", "credit", "ann", "10.10")
+        assert code == 0 and "balance 10.10" in out
+        for bad in ("abc", "1.001", "0"):
+            code, out = simhive("account", "credit", "ann", bad)
+            assert code == 1 and "error" in out
+        code, out = simhive("account", "show", "ann")
+        assert "10.10" in out
+        code, out = simhive("account", "credit", "nobody", "5")
+        assert code == 1 and "no account nobody" in out
+
+    def test_duplicate_account_is_refused(self, env: Path) -> None:
+        simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        code, out = simhive(
+            "account", "create", "ann", "--email", "b@example.com", "--password", "ann-password"
+        )
+        assert code == 1 and "exists" in out
+
+
+class TestNumbersAndSms:
+    def test_import_reports_every_row(self, env: Path) -> None:
+        csv = env / "numbers.csv"
+        csv.write_text(
+            "mdn,carrier,online\n12125550101,ATT,1\n+1 212 555 0102,Verizon,0\n"
+            "12125550101,ATT,1\nbad,ATT,1\n"
+        )
+        code, out = simhive("numbers", "import", str(csv))
+        assert code == 1
+        assert "added 2, already present 1, refused 1" in out
+        assert "line 5" in out
+        code, out = simhive("numbers", "list")
+        assert "12125550101" in out and "12125550102" in out
+
+    def test_simulated_numbers_and_an_injected_sms(self, env: Path) -> None:
+        code, out = simhive("numbers", "add", "--count", "3", "--state", "TX")
+        assert code == 0 and "added 3 numbers" in out
+        code, out = simhive("numbers", "add", "--count", "1", "--areacode", "999")
+        assert code == 1
+        simhive("service", "set", "Google", "--price", "1.00")
+        simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        simhive("account", "credit", "ann", "5")
+        from simhive import ops
+        from simhive.app import database_from
+        from simhive.core.accounts import service as accounts
+        from simhive.core.activations import service as activations
+        from simhive.settings import Settings
+
+        db = database_from(Settings())
+        with db.uow() as uow:
+            account = accounts.find_account(uow, "ann")
+            (view,) = activations.request_number(
+                uow, account=account, request=activations.NumberRequest(services=("Google",))
+            )
+        code, out = simhive(
+            "sms",
+            "inject",
+            "--to",
+            view.mdn,
+            "--from",
+            "22000",
+            "--text",
+            "G-123456 is your Google verification code.",
+        )
+        assert code == 0 and f"completed request {view.id}" in out
+        assert ops.account_info(db, "ann").balance == 4
+
+
+class TestConfig:
+    def test_markdown_lists_every_setting(self, env: Path) -> None:
+        from simhive.settings import Settings
+
+        code, out = simhive("config", "--markdown")
+        assert code == 0
+        for name in Settings.model_fields:
+            assert f"`SIMHIVE_{name.upper()}`" in out
