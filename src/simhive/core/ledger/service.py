@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Row, func, select, update
 
@@ -129,7 +128,9 @@ def place_holds(
     return holds
 
 
-def _close_hold(uow: UnitOfWork, hold_id: int, status: HoldStatus) -> Row[Any] | None:
+def _close_hold(
+    uow: UnitOfWork, hold_id: int, status: HoldStatus
+) -> Row[int, int, str | None] | None:
     """Close an open hold in one statement; None when it was closed already."""
     return uow.session.execute(
         update(Hold)

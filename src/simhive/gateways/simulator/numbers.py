@@ -12,15 +12,15 @@ from simhive.kit.phone import area_code_state, area_codes_for_state, is_valid_st
 
 # Carrier names as the command references write them ("TMobile", "ATT", "Verizon"),
 # weighted roughly by US subscriber share.
-CARRIERS = (("TMobile", 36), ("Verizon", 33), ("ATT", 27), ("USCellular", 2), ("Mint", 2))
+CARRIERS = ("TMobile", "Verizon", "ATT", "USCellular", "Mint")
+CARRIER_WEIGHTS = (36, 33, 27, 2, 2)
 
 # Populous states come up more often, as in a real SIM bank.
 STATE_WEIGHTS = {"CA": 12, "TX": 9, "FL": 7, "NY": 6, "PA": 4, "IL": 4, "OH": 4, "GA": 3}
 
 
 def _carrier(rng: random.Random) -> str:
-    names, weights = zip(*CARRIERS, strict=True)
-    return rng.choices(names, weights=weights)[0]
+    return rng.choices(CARRIERS, weights=CARRIER_WEIGHTS)[0]
 
 
 def _pick_area_code(rng: random.Random, state: str | None, area_code: str | None) -> str:
