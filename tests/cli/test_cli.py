@@ -130,3 +130,8 @@ class TestConfig:
         assert code == 0
         for name in Settings.model_fields:
             assert f"`SIMHIVE_{name.upper()}`" in out
+
+    def test_the_committed_reference_is_current(self, env: Path) -> None:
+        code, out = simhive("config", "--markdown")
+        committed = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
+        assert out.strip() in committed, "regenerate docs/configuration.md (see its first lines)"
