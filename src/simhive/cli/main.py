@@ -28,6 +28,7 @@ service_app = typer.Typer(help="Services and their prices.", no_args_is_help=Tru
 numbers_app = typer.Typer(help="Phone numbers.", no_args_is_help=True)
 sms_app = typer.Typer(help="Inbound SMS.", no_args_is_help=True)
 events_app = typer.Typer(help="Webhook deliveries (the outbox).", no_args_is_help=True)
+webhooks_app = typer.Typer(help="Tools for webhook receivers.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (account_app, "account"),
@@ -35,6 +36,7 @@ for sub, name in (
     (numbers_app, "numbers"),
     (sms_app, "sms"),
     (events_app, "events"),
+    (webhooks_app, "webhooks"),
 ):
     app.add_typer(sub, name=name)
 
@@ -143,13 +145,12 @@ def demo(
             f"{config.simulator_auto_reply_s:g} s after each reservation.\n\n"
             f"user      [bold]{info.username}[/bold]\n"
             f"password  [bold]{info.password}[/bold]\n"
-            f"api_key   [bold]{info.api_key}[/bold]\n\n"
-            f'curl "{api}&cmd=balance"\n'
-            f'curl "{api}&cmd=request&service=Google"',
+            f"api_key   [bold]{info.api_key}[/bold]",
             title="simhive demo",
-        ),
-        soft_wrap=True,
+        )
     )
+    # Outside the panel, so the lines stay whole for copying.
+    print(f'curl "{api}&cmd=balance"\ncurl "{api}&cmd=request&service=Google"', flush=True)
     _serve(config, host, port, worker=True)
 
 
@@ -421,6 +422,48 @@ def events_retry(event_id: int) -> None:
     """Send an event again now (a failed one included)."""
     ops.retry_event(database(), event_id)
     console.print(f"event {event_id} queued")
+
+
+@webhooks_app.command("listen")
+def webhooks_listen(
+    port: Annotated[int, typer.Option(help="Port to listen on (127.0.0.1).")] = 9000,
+    secret: Annotated[
+        str | None, typer.Option(help="The account's whsec_ secret, to check signatures.")
+    ] = None,
+) -> None:
+    """Receive webhooks and print them (answers 200), checking signatures with --secret."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qsl
+
+    from simhive.client import WebhookVerificationError, verify_webhook
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            verdict = ""
+            if secret:
+                try:
+                    verify_webhook(secret, dict(self.headers.items()), body)
+                    verdict = " [green]signature ok[/green]"
+                except WebhookVerificationError as exc:
+                    verdict = f" [red]signature refused: {exc}[/red]"
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+            console.print(f"{self.headers.get('webhook-id', '-')}{verdict}")
+            for key, value in fields.items():
+                console.print(f"  {key:10} {value}", highlight=False)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    console.print(f"listening on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.server_close()
 
 
 @app.command()
