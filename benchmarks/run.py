@@ -275,7 +275,7 @@ def drop(name: str | None) -> None:
         engine.dispose()
 
 
-def bench(backend: str, duration: int, connections: int) -> list[Figure]:
+def bench(backend: str, duration: int, connections: int, sms_rate: int) -> list[Figure]:
     workdir = Path(tempfile.mkdtemp(prefix="simhive-bench-"))
     url, pg_name = database(backend, workdir)
     receiver = Receiver()
@@ -306,7 +306,9 @@ def bench(backend: str, duration: int, connections: int) -> list[Figure]:
         )  # type: ignore[operator]
         figures.append(status)
         figures.append(asyncio.run(cycles(base, user, key, duration, concurrency=16)))
-        figures.append(asyncio.run(sms_to_webhook(base, user, key, receiver, rate=100, seconds=10)))
+        figures.append(
+            asyncio.run(sms_to_webhook(base, user, key, receiver, rate=sms_rate, seconds=10))
+        )
         return figures
     finally:
         if server is not None:
@@ -327,6 +329,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk / cycle run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--sms-rate", type=int, default=100, help="inbound SMS per second")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -334,7 +337,7 @@ def main() -> None:
     print("| backend | measure | rate (/s) | p50 (ms) | p99 (ms) | note |")
     print("|---|---|---:|---:|---:|---|")
     for backend in backends:
-        for f in bench(backend, args.duration, args.connections):
+        for f in bench(backend, args.duration, args.connections, args.sms_rate):
             rate = f"{f.rate:,.0f}" if f.rate is not None else "–"
             print(
                 f"| {backend} | {f.name} | {rate} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.note} |",
