@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import random
 import secrets
 from dataclasses import dataclass, field
@@ -11,25 +12,40 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from simhive.core.accounts import service as accounts
 from simhive.core.accounts.models import Account, Role, StatusShape
 from simhive.core.activations import lifecycle
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
-from simhive.core.errors import Conflict, CoreError, InvalidWebhookUrl
+from simhive.core.errors import (
+    Conflict,
+    CoreError,
+    InvalidAreaCode,
+    InvalidParameter,
+    InvalidState,
+    InvalidWebhookUrl,
+    NotFound,
+)
 from simhive.core.events import service as events
 from simhive.core.events.models import Event, EventAttempt
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import EntryKind
+from simhive.core.messages import service as messages
+from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.messages.service import Routed
 from simhive.db.uow import Database, UnitOfWork
-from simhive.gateways.base import InboundSMS
-from simhive.kit.money import from_cents
+from simhive.kit.money import CENT, from_cents
 from simhive.kit.netcheck import webhook_url_problem
-from simhive.worker import inbound
+from simhive.kit.phone import area_code_state, is_valid_state
+
+log = logging.getLogger(__name__)
+
+# The gateway name stored on SMS that an operator injected (CLI or admin API).
+INJECTED_GATEWAY = "cli"
 
 
 @dataclass(frozen=True)
@@ -83,6 +99,8 @@ def account_info(db: Database, name: str) -> AccountInfo:
 
 def credit(db: Database, *, name: str, amount: Decimal, memo: str | None = None) -> AccountInfo:
     """Add funds (a negative amount is an adjustment, refused below the available funds)."""
+    if not amount.is_finite() or amount == 0 or amount != amount.quantize(CENT):
+        raise InvalidParameter("amount", str(amount), "a non-zero amount in whole cents")
     with db.uow() as uow:
         account = accounts.find_account(uow, name)
         kind = EntryKind.CREDIT if amount > 0 else EntryKind.ADJUSTMENT
@@ -177,6 +195,9 @@ def list_services(db: Database) -> list[ServiceInfo]:
         return [_service_info(s) for s in catalog.all_services(uow)]
 
 
+MAX_SIMULATED = 100_000
+
+
 @dataclass(frozen=True)
 class NumberInfo:
     mdn: str
@@ -211,20 +232,30 @@ def add_simulated_numbers(
     """Add simulated numbers (realistic area codes and carriers), then serve waiting bids."""
     from simhive.gateways.simulator import generate_numbers
 
-    if count < 1 or count > 100_000:
-        raise CoreError("count must be between 1 and 100000")
+    if count < 1 or count > MAX_SIMULATED:
+        raise InvalidParameter("count", str(count), f"count must be 1..{MAX_SIMULATED}")
+    state = state.strip().upper() if state else None
+    if state is not None and not is_valid_state(state):
+        raise InvalidState(state)
+    if area_code is not None:
+        if area_code_state(area_code) is None:
+            raise InvalidAreaCode(area_code)
+        if state is not None and area_code_state(area_code) != state:
+            raise InvalidParameter(
+                "area_code", area_code, f"area code {area_code} is not in {state}"
+            )
     with db.uow() as uow:
-        existing = inventory.all_mdns(uow)
         try:
             made = generate_numbers(
                 count,
                 rng=random.Random(seed),
-                state=state.upper() if state else None,
+                state=state,
                 area_code=area_code,
-                exclude=existing,
+                exclude=inventory.all_mdns(uow),
             )
         except ValueError as exc:
-            raise CoreError(str(exc)) from exc
+            # What is left: an area code outside the state, or the area code is full.
+            raise InvalidParameter("count", str(count), str(exc)) from exc
         added = [
             inventory.add_number(
                 uow,
@@ -239,7 +270,6 @@ def add_simulated_numbers(
             for n in made
         ]
         infos = [_number_info(n) for n in added]
-    with db.uow() as uow:
         lifecycle.match_bids(uow)
     return infos
 
@@ -252,39 +282,56 @@ class ImportResult:
 
 
 _TRUE = {"1", "true", "yes", "y", "online", ""}
+_FALSE = {"0", "false", "no", "n", "offline"}
 
 
 def import_numbers(db: Database, source: str | Path) -> ImportResult:
-    """Import numbers from CSV (header: mdn, carrier, state, area_code, gateway, online)."""
-    text = Path(source).read_text() if isinstance(source, Path) else source
-    reader = csv.DictReader(io.StringIO(text))
+    """Import numbers from CSV (header: mdn, carrier, state, area_code, gateway, online).
+
+    One transaction with a savepoint per row: a refused row leaves nothing behind and
+    does not stop the others, and the whole file costs one commit.
+    """
+    text = Path(source).read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     result = ImportResult()
     if reader.fieldnames is None or "mdn" not in [f.strip().lower() for f in reader.fieldnames]:
         result.errors.append("line 1: the header must name an mdn column")
         return result
-    for line, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        try:
-            with db.uow() as uow:
-                inventory.add_number(
-                    uow,
-                    inventory.NumberSpec(
-                        mdn=row.get("mdn", ""),
-                        carrier=row.get("carrier", ""),
-                        state=row.get("state", ""),
-                        area_code=row.get("area_code", ""),
-                        gateway=row.get("gateway") or "simulator",
-                        online=row.get("online", "").lower() in _TRUE,
-                    ),
-                )
-            result.added += 1
-        except Conflict:
-            result.duplicates += 1
-        except CoreError as exc:
-            result.errors.append(f"line {line}: {exc}")
     with db.uow() as uow:
-        lifecycle.match_bids(uow)
+        for raw in reader:
+            line = reader.line_num
+            row = {(k or "").strip().lower(): _cell(v) for k, v in raw.items()}
+            try:
+                with uow.session.begin_nested():
+                    inventory.add_number(uow, _number_spec(row))
+                result.added += 1
+            except (Conflict, IntegrityError):
+                # IntegrityError: another writer added the same MDN meanwhile.
+                result.duplicates += 1
+            except CoreError as exc:
+                result.errors.append(f"line {line}: {exc}")
+        if result.added:
+            lifecycle.match_bids(uow)
     return result
+
+
+def _cell(value: str | list[str] | None) -> str:
+    # DictReader puts the cells beyond the header in a list under the key None.
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _number_spec(row: dict[str, str]) -> inventory.NumberSpec:
+    online = row.get("online", "").lower()
+    if online not in _TRUE | _FALSE:
+        raise InvalidParameter("online", online, f"online must be one of 1/0, yes/no: {online!r}")
+    return inventory.NumberSpec(
+        mdn=row.get("mdn", ""),
+        carrier=row.get("carrier", ""),
+        state=row.get("state", "").upper(),
+        area_code=row.get("area_code", ""),
+        gateway=row.get("gateway") or "simulator",
+        online=online in _TRUE,
+    )
 
 
 def set_number_online(db: Database, *, mdn: str, online: bool) -> NumberInfo:
@@ -299,15 +346,36 @@ def list_numbers(db: Database, *, limit: int = 100) -> list[NumberInfo]:
 
 
 def inject_sms(db: Database, *, to: str, sender: str, text: str) -> Routed | None:
-    """Deliver an inbound SMS as a gateway would (stored first, then routed)."""
-    sms = InboundSMS(
+    """Deliver an inbound SMS as a gateway would: stored first, then routed in a savepoint.
+
+    The same steps as the worker's `inbound.receive`, written against core here because
+    the admin API (a dialect) may not import the worker: if routing fails, the SMS stays
+    stored and the worker routes it again.
+    """
+    sms = messages.Inbound(
         to=to,
         sender=sender,
         text=text,
         received_at=db.clock.now(),
+        gateway=INJECTED_GATEWAY,
         gateway_ref=f"cli-{secrets.token_hex(8)}",
     )
-    return inbound.receive(db, sms, gateway="cli")
+    with db.uow() as uow:
+        message, new = messages.store(uow, sms)
+        if not new:
+            return None
+        try:
+            with uow.session.begin_nested():
+                return messages.route(uow, message)
+        except Exception:
+            log.exception("routing message %s failed; it stays stored for a retry", message.id)
+            return Routed(message_id=message.id, status=MessageStatus(message.status))
+
+
+def message_pin(db: Database, message_id: int) -> str | None:
+    """The PIN extracted from a stored message, if any."""
+    with db.uow(write=False) as uow:
+        return uow.session.scalar(select(Message.pin).where(Message.id == message_id))
 
 
 @dataclass(frozen=True)
@@ -349,7 +417,10 @@ def list_events(db: Database, *, status: str | None = None, limit: int = 50) -> 
 
 
 def retry_event(db: Database, event_id: int) -> None:
+    """Make an event due now (a failed one included)."""
     with db.uow() as uow:
+        if uow.session.get(Event, event_id) is None:
+            raise NotFound(f"no event {event_id}")
         events.retry_now(uow, event_id=event_id)
 
 

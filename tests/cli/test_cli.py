@@ -26,6 +26,8 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def simhive(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
+    # Exit codes only: a user's mistake never ends in a traceback.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     return result.exit_code, result.output
 
 
@@ -86,11 +88,30 @@ class TestNumbersAndSms:
         code, out = simhive("numbers", "list")
         assert "12125550101" in out and "12125550102" in out
 
+    def test_import_refuses_a_row_whole(self, env: Path) -> None:
+        csv = env / "numbers.csv"
+        csv.write_text("mdn,state,online\n12125550103,NY,maybe\n12125550104,NY,no\n")
+        code, out = simhive("numbers", "import", str(csv))
+        assert code == 1 and "added 1, already present 0, refused 1" in out
+        assert "line 2" in out and "online" in out
+        code, out = simhive("numbers", "list")
+        assert "12125550103" not in out and "12125550104" in out
+
+    def test_bad_simulated_requests_are_one_line(self, env: Path) -> None:
+        for args, words in (
+            (("--count", "0"), "count must be"),
+            (("--count", "1", "--state", "ZZ"), "Invalid state ZZ"),
+            (("--count", "1", "--areacode", "999"), "Invalid area code 999"),
+            (("--count", "1", "--state", "TX", "--areacode", "212"), "not in TX"),
+        ):
+            code, out = simhive("numbers", "add", *args)
+            assert code == 1 and words in out
+        code, out = simhive("numbers", "list")
+        assert "1212" not in out
+
     def test_simulated_numbers_and_an_injected_sms(self, env: Path) -> None:
         code, out = simhive("numbers", "add", "--count", "3", "--state", "TX")
         assert code == 0 and "added 3 numbers" in out
-        code, out = simhive("numbers", "add", "--count", "1", "--areacode", "999")
-        assert code == 1
         simhive("service", "set", "Google", "--price", "1.00")
         simhive(
             "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
@@ -119,7 +140,16 @@ class TestNumbersAndSms:
             "G-123456 is your Google verification code.",
         )
         assert code == 0 and f"completed request {view.id}" in out
+        assert "PIN G-123456" in out
         assert ops.account_info(db, "ann").balance == 4
+
+
+class TestEvents:
+    def test_retrying_an_unknown_event_is_refused(self, env: Path) -> None:
+        code, out = simhive("events", "retry", "999")
+        assert code == 1 and "no event 999" in out
+        code, out = simhive("events", "list", "--status", "failed")
+        assert code == 0
 
 
 class TestConfig:

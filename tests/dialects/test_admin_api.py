@@ -27,8 +27,12 @@ def root(db: Database) -> Customer:
     return world.customer(db, "root", admin=True, credit="0")
 
 
-def call(method: str, url: str, key: str | None, **kwargs: object) -> httpx.Response:
-    headers = {"authorization": f"Bearer {key}"} if key else {}
+def call(
+    method: str, url: str, key: str | None, headers: dict[str, str] | None = None, **kwargs: object
+) -> httpx.Response:
+    headers = dict(headers or {})
+    if key:
+        headers["authorization"] = f"Bearer {key}"
     return httpx.request(method, url, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
 
 
@@ -42,8 +46,58 @@ class TestAdminAuth:
         assert call("GET", base_url + "/services", customer.api_key).status_code == 403
         assert call("GET", base_url + "/services", root.api_key).status_code == 200
 
+    def test_a_missing_key_says_bearer(self, base_url: str) -> None:
+        answer = call("GET", base_url + "/services", None)
+        assert answer.headers["www-authenticate"] == "Bearer"
+        assert answer.json() == {
+            "type": "auth_failed",
+            "title": "auth failed",
+            "status": 401,
+            "detail": "Invalid user name or API key",
+        }
+
     def test_every_error_code_has_a_status(self) -> None:
         assert set(STATUS) == set(ErrorCode)
+
+
+class TestAdminProblems:
+    def test_validation_errors_are_problem_json(self, base_url: str, root: Customer) -> None:
+        answer = call("POST", base_url + "/accounts", root.api_key, json={"username": "x"})
+        assert answer.status_code == 422
+        assert answer.headers["content-type"] == "application/problem+json"
+        body = answer.json()
+        assert set(body) == {"type", "title", "status", "detail"}
+        assert "email" in body["detail"] and "password" in body["detail"]
+        broken = call(
+            "POST",
+            base_url + "/accounts",
+            root.api_key,
+            content=b"{not json",
+            headers={"content-type": "application/json"},
+        )
+        assert broken.status_code == 422 and broken.json()["status"] == 422
+
+    def test_unknown_paths_and_methods(self, base_url: str, root: Customer) -> None:
+        for method, path, status in (("GET", "/nothing", 404), ("DELETE", "/services", 405)):
+            answer = call(method, base_url + path, root.api_key)
+            assert answer.status_code == status
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.json()["status"] == status
+
+    def test_refusals_from_the_rules(self, base_url: str, root: Customer) -> None:
+        for method, path, body, status, words in (
+            ("POST", "/numbers", {"count": 1, "state": "ZZ"}, 422, "Invalid state ZZ"),
+            ("POST", "/numbers", {"count": 1, "areacode": "999"}, 422, "Invalid area code"),
+            ("POST", "/accounts/nobody/credit", {"amount": "1"}, 404, "no account nobody"),
+            ("POST", "/events/999/retry", None, 404, "no event 999"),
+            ("PATCH", "/numbers/12125550199", {"online": False}, 404, "no number"),
+            ("POST", "/accounts/root/credit", {"amount": "0"}, 422, "non-zero"),
+            ("POST", "/accounts/root/credit", {"amount": "-5"}, 409, "Insufficient funds"),
+        ):
+            answer = call(method, base_url + path, root.api_key, json=body)
+            assert answer.status_code == status, (path, answer.text)
+            assert words in answer.json()["detail"], answer.json()
+        assert call("GET", base_url + "/events?status=bogus", root.api_key).status_code == 422
 
 
 class TestAdminOperations:
@@ -114,6 +168,10 @@ class TestAdminOperations:
             "duplicates": 1,
             "errors": ["line 4: invalid MDN 'not-a-number'"],
         }
+        offline = call(
+            "PATCH", base_url + "/numbers/+1 212 555 0123", root.api_key, json={"online": False}
+        )
+        assert offline.json()["online"] is False
         sms = call(
             "POST",
             base_url + "/sms",
@@ -121,6 +179,10 @@ class TestAdminOperations:
             json={"to": "12125550123", "from": "22000", "text": "hello"},
         )
         assert sms.json()["status"] == "unrouted"
+        events = call("GET", base_url + "/events", root.api_key)
+        assert events.status_code == 200 and events.json() == []
+        spec = call("GET", base_url + "/openapi.json", None).json()
+        assert "text/csv" in spec["paths"]["/numbers/import"]["post"]["requestBody"]["content"]
         assert (
             call("GET", base_url + "/openapi.json", None).json()["info"]["title"]
             == "simhive admin API"

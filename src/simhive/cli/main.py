@@ -15,7 +15,8 @@ from rich.table import Table
 
 from simhive import ops
 from simhive.core.accounts.models import StatusShape
-from simhive.core.errors import CoreError
+from simhive.core.errors import CoreError, ErrorCode
+from simhive.core.events.models import EventStatus
 from simhive.db.uow import Database
 from simhive.kit.clock import SystemClock
 from simhive.kit.money import format_amount, parse_amount
@@ -66,20 +67,31 @@ def amount(raw: str) -> Decimal:
         fail(f"{exc}; write amounts like 10 or 10.50")
 
 
+def describe(error: CoreError) -> str:
+    """The words for a core error: the command API's, else the error's own detail."""
+    from simhive.dialects.command.errors import message_for
+
+    if error.code is ErrorCode.INVALID_PARAMETER:
+        return str(error)  # the rule's own words say what a valid value is
+    try:
+        return message_for(error)
+    except LookupError:
+        # A bare CoreError carries a detail but not the typed fields the wording needs.
+        return str(error)
+
+
 def run(action: Any) -> Any:
     """Run an operation, turning user errors into one red line and exit code 1."""
     try:
         return action()
     except CoreError as exc:
-        from simhive.dialects.command.errors import message_for
-
-        fail(message_for(exc))
+        fail(describe(exc))
 
 
 # -- serving -------------------------------------------------------------------
 
 
-def _serve(config: Settings, host: str, port: int, *, worker: bool) -> None:
+def _serve(config: Settings, host: str, port: int, *, worker: bool, processes: int = 1) -> None:
     import uvicorn
 
     from simhive.app import create_app
@@ -89,6 +101,9 @@ def _serve(config: Settings, host: str, port: int, *, worker: bool) -> None:
 
     configure_logging(config.log_level)
     upgrade(config.database_url)
+    if processes > 1:
+        _serve_processes(config, host, port, worker=worker, processes=processes)
+        return
     clock = SystemClock()
     gateways = build_gateways(config, clock) if worker else {}
     application = create_app(config, clock=clock, gateways=gateways, run_worker=worker)
@@ -104,6 +119,29 @@ def _serve(config: Settings, host: str, port: int, *, worker: bool) -> None:
     )
 
 
+def _serve_processes(
+    config: Settings, host: str, port: int, *, worker: bool, processes: int
+) -> None:
+    """Several server processes on one port; each builds its app from the environment."""
+    import os
+
+    import uvicorn
+
+    # The children read their settings from the environment (simhive.app.from_env);
+    # this process only starts them, so the one setting the flag changes goes there.
+    os.environ["SIMHIVE_SERVE_WORKER"] = "1" if worker else "0"
+    uvicorn.run(
+        "simhive.app:from_env",
+        factory=True,
+        workers=processes,
+        host=host,
+        port=port,
+        log_level=config.log_level,
+        access_log=False,
+        log_config=None,
+    )
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
@@ -111,10 +149,19 @@ def serve(
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Serve the APIs only; run `simhive worker` apart.")
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes. Above 1, use PostgreSQL, and --no-worker with "
+            "`simhive worker` processes beside them.",
+        ),
+    ] = 1,
 ) -> None:
     """Serve every API (and, unless --no-worker, the worker and the gateways)."""
     config = settings()
-    _serve(config, host or config.host, port or config.port, worker=not no_worker)
+    worker = config.serve_worker and not no_worker
+    _serve(config, host or config.host, port or config.port, worker=worker, processes=workers)
 
 
 @app.command()
@@ -339,7 +386,7 @@ def numbers_import(path: Path) -> None:
     """Import numbers from CSV: mdn, carrier, state, area_code, gateway, online."""
     if not path.is_file():
         fail(f"no such file: {path}")
-    result = ops.import_numbers(database(), path)
+    result = run(lambda: ops.import_numbers(database(), path))
     console.print(
         f"added {result.added}, already present {result.duplicates}, refused {len(result.errors)}"
     )
@@ -364,7 +411,7 @@ def numbers_offline(mdn: str) -> None:
 
 
 @numbers_app.command("list")
-def numbers_list(limit: Annotated[int, typer.Option()] = 100) -> None:
+def numbers_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
     """List numbers."""
     table = Table("mdn", "state", "area", "carrier", "gateway", "online", "in use")
     for n in ops.list_numbers(database(), limit=limit):
@@ -390,23 +437,30 @@ def sms_inject(
     text: Annotated[str, typer.Option(help="The message.")],
 ) -> None:
     """Deliver an inbound SMS as a gateway would: stored, routed, its PIN extracted."""
-    routed = run(lambda: ops.inject_sms(database(), to=to, sender=sender, text=text))
+    db = database()
+    routed = run(lambda: ops.inject_sms(db, to=to, sender=sender, text=text))
     if routed is None:
         console.print("stored before: nothing new")
         return
+    pin = ops.message_pin(db, routed.message_id) or "none found"
     if routed.activation_id is None:
-        console.print(f"stored as message {routed.message_id}: no open request on that number")
+        console.print(
+            f"stored as message {routed.message_id} ({routed.status.value}): "
+            f"no open request on that number; PIN {pin}",
+            highlight=False,
+        )
     else:
         console.print(
             f"stored as message {routed.message_id}, completed request "
-            f"{routed.activation_id} ({routed.service})"
+            f"{routed.activation_id} ({routed.service}); PIN {pin}",
+            highlight=False,
         )
 
 
 @events_app.command("list")
 def events_list(
-    status: Annotated[str | None, typer.Option(help="pending, delivered or failed.")] = None,
-    limit: Annotated[int, typer.Option()] = 50,
+    status: Annotated[EventStatus | None, typer.Option(help="Only events in this state.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
 ) -> None:
     """List webhook events, newest first."""
     table = Table("id", "event", "status", "attempts", "target", "last error")
@@ -420,7 +474,7 @@ def events_list(
 @events_app.command("retry")
 def events_retry(event_id: int) -> None:
     """Send an event again now (a failed one included)."""
-    ops.retry_event(database(), event_id)
+    run(lambda: ops.retry_event(database(), event_id))
     console.print(f"event {event_id} queued")
 
 

@@ -6,16 +6,18 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from simhive import ops
 from simhive.core.accounts import service as accounts
 from simhive.core.accounts.models import StatusShape
 from simhive.core.errors import AuthFailed, CoreError
+from simhive.core.events.models import EventStatus
 from simhive.db.uow import Database
 from simhive.dialects.admin.errors import from_core, problem
 from simhive.kit.money import format_amount
@@ -123,6 +125,22 @@ class EventView(BaseModel):
     last_error: str | None
 
 
+CSV_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": (
+                    "mdn,carrier,state,area_code,gateway,online\n"
+                    "12125550123,ATT,NY,212,simulator,1\n"
+                ),
+            }
+        },
+    }
+}
+
+
 def _account(info: ops.AccountInfo) -> dict[str, Any]:
     data = dict(info.__dict__)
     data["balance"] = format_amount(info.balance)
@@ -168,6 +186,14 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         )
         return problem(422, "invalid request", detail, "invalid_parameter")
 
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        # Unknown paths and wrong methods answer problem JSON too.
+        answer = problem(exc.status_code, str(exc.detail).lower(), str(exc.detail))
+        for key, value in (exc.headers or {}).items():
+            answer.headers[key] = value
+        return answer
+
     guarded = [Depends(admin)]
 
     @app.post("/accounts", status_code=201, dependencies=guarded)
@@ -196,8 +222,7 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
 
     @app.post("/accounts/{name}/credit", dependencies=guarded)
     def credit(name: str, body: Credit) -> AccountView:
-        if body.amount == 0 or body.amount != body.amount.quantize(Decimal("0.01")):
-            return problem(422, "invalid amount", "a non-zero amount in cents", "invalid_parameter")  # type: ignore[return-value]
+        """Add funds (a negative amount takes them away, never below the available funds)."""
         return AccountView(
             **_account(ops.credit(db, name=name, amount=body.amount, memo=body.memo))
         )
@@ -218,7 +243,7 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         )
         return [NumberView(**n.__dict__) for n in added]
 
-    @app.post("/numbers/import", dependencies=guarded)
+    @app.post("/numbers/import", dependencies=guarded, openapi_extra=CSV_BODY)
     async def import_numbers(request: Request) -> ImportView:
         """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online)."""
         from simhive.db.uow import to_thread
@@ -246,7 +271,10 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         )
 
     @app.get("/events", dependencies=guarded)
-    def list_events(status: str | None = None, limit: int = 50) -> list[EventView]:
+    def list_events(
+        status: EventStatus | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50
+    ) -> list[EventView]:
+        """Webhook events, newest first, with their last error."""
         return [EventView(**e.__dict__) for e in ops.list_events(db, status=status, limit=limit)]
 
     @app.post("/events/{event_id}/retry", status_code=202, dependencies=guarded)

@@ -41,6 +41,22 @@ def problem(status: int, title: str, detail: str, code: str = "about:blank") -> 
     )
 
 
+def detail_for(error: CoreError) -> str:
+    """The command API's wording, or the error's own detail when it lacks the typed fields."""
+    if error.code is ErrorCode.INVALID_PARAMETER:
+        return str(error)  # the rule's own words say what a valid value is
+    try:
+        return message_for(error)
+    except LookupError:
+        return str(error)
+
+
 def from_core(error: CoreError) -> JSONResponse:
+    """A core error as problem JSON; 401 answers say how to authenticate."""
     status = STATUS[error.code]
-    return problem(status, error.code.value.replace("_", " "), message_for(error), error.code.value)
+    answer = problem(
+        status, error.code.value.replace("_", " "), detail_for(error), error.code.value
+    )
+    if status == 401:
+        answer.headers["www-authenticate"] = "Bearer"
+    return answer
