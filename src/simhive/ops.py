@@ -35,7 +35,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import EntryKind
 from simhive.core.messages import service as messages
-from simhive.core.messages.models import Message, MessageStatus
+from simhive.core.messages.models import Message
 from simhive.core.messages.service import Routed
 from simhive.db.uow import Database, UnitOfWork
 from simhive.kit.money import CENT, from_cents
@@ -346,12 +346,7 @@ def list_numbers(db: Database, *, limit: int = 100) -> list[NumberInfo]:
 
 
 def inject_sms(db: Database, *, to: str, sender: str, text: str) -> Routed | None:
-    """Deliver an inbound SMS as a gateway would: stored first, then routed in a savepoint.
-
-    The same steps as the worker's `inbound.receive`, written against core here because
-    the admin API (a dialect) may not import the worker: if routing fails, the SMS stays
-    stored and the worker routes it again.
-    """
+    """Deliver an inbound SMS as a gateway would: stored first, then routed in a savepoint."""
     sms = messages.Inbound(
         to=to,
         sender=sender,
@@ -361,15 +356,7 @@ def inject_sms(db: Database, *, to: str, sender: str, text: str) -> Routed | Non
         gateway_ref=f"cli-{secrets.token_hex(8)}",
     )
     with db.uow() as uow:
-        message, new = messages.store(uow, sms)
-        if not new:
-            return None
-        try:
-            with uow.session.begin_nested():
-                return messages.route(uow, message)
-        except Exception:
-            log.exception("routing message %s failed; it stays stored for a retry", message.id)
-            return Routed(message_id=message.id, status=MessageStatus(message.status))
+        return messages.receive(uow, sms)
 
 
 def message_pin(db: Database, message_id: int) -> str | None:

@@ -13,12 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed | None:
-    """Store an SMS, then route it inside a savepoint: if routing fails, the SMS is kept.
-
-    The gateway hears back only after the commit, so an SMS is never acknowledged
-    unless it is stored; one stored but not routed is routed again by the worker.
-    Returns None for an SMS this gateway delivered before (same ref).
-    """
+    """Store and route an inbound SMS in one transaction (see `messages.receive`)."""
     inbound = messages.Inbound(
         to=sms.to,
         sender=sms.sender,
@@ -27,17 +22,8 @@ def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed |
         gateway=gateway,
         gateway_ref=sms.gateway_ref,
     )
-    routed = None
     with db.uow() as uow:
-        message, new = messages.store(uow, inbound)
-        if not new:
-            return None
-        message_id = message.id
-        try:
-            with uow.session.begin_nested():
-                routed = messages.route(uow, message)
-        except Exception:
-            log.exception("routing message %s failed; it stays stored for a retry", message_id)
+        routed = messages.receive(uow, inbound)
     if routed is not None:
         _count(routed)
     return routed

@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 
 from simhive.core.accounts.models import Account
+from simhive.core.errors import NotFound
 from simhive.core.events.models import Event, EventAttempt, EventKind, EventStatus
 from simhive.db.uow import UnitOfWork
 
@@ -179,8 +180,10 @@ def next_due(uow: UnitOfWork) -> object:
 
 def retry_now(uow: UnitOfWork, *, event_id: int) -> None:
     """Operator action: make a failed or waiting event due again."""
-    uow.session.execute(
+    result = uow.session.execute(
         update(Event)
         .where(Event.id == event_id)
         .values(status=EventStatus.PENDING, next_attempt_at=uow.clock.now(), claimed_until=None)
     )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotFound(f"no event {event_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,8 @@ from simhive.kit.money import format_amount, from_cents
 from simhive.kit.phone import normalize_mdn
 from simhive.kit.timefmt import new_york_text, unix_seconds
 from simhive.pins import extract_pin
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,24 @@ def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
     uow.session.add(message)
     uow.session.flush()
     return message, True
+
+
+def receive(uow: UnitOfWork, sms: Inbound) -> Routed | None:
+    """Store an SMS, then route it in a savepoint: if routing fails, the SMS is kept.
+
+    Whoever hands the SMS in hears back only after the commit, so an SMS is never
+    acknowledged unless it is stored; one stored but not routed (status received)
+    is routed again by the worker. None for an SMS this gateway delivered before.
+    """
+    message, new = store(uow, sms)
+    if not new:
+        return None
+    try:
+        with uow.session.begin_nested():
+            return route(uow, message)
+    except Exception:
+        log.exception("routing message %s failed; it stays stored for a retry", message.id)
+        return Routed(message_id=message.id, status=MessageStatus.RECEIVED)
 
 
 def route_message(uow: UnitOfWork, message_id: int) -> Routed:

@@ -42,5 +42,8 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
 
 
 def message_for(error: CoreError) -> str:
-    """The wire message for a core error."""
-    return MESSAGES[error.code](error)
+    """The wire message for a core error (its own text when it lacks the catalogue's fields)."""
+    try:
+        return MESSAGES[error.code](error)
+    except KeyError:
+        return error.detail or error.code.value
