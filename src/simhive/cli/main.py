@@ -15,9 +15,10 @@ from rich.table import Table
 
 from simhive import ops
 from simhive.core.accounts.models import StatusShape
-from simhive.core.errors import CoreError, ErrorCode
+from simhive.core.errors import CoreError
 from simhive.core.events.models import EventStatus
 from simhive.db.uow import Database
+from simhive.dialects.admin.errors import detail_for
 from simhive.kit.clock import SystemClock
 from simhive.kit.money import format_amount, parse_amount
 from simhive.settings import Settings
@@ -67,25 +68,12 @@ def amount(raw: str) -> Decimal:
         fail(f"{exc}; write amounts like 10 or 10.50")
 
 
-def describe(error: CoreError) -> str:
-    """The words for a core error: the command API's, else the error's own detail."""
-    from simhive.dialects.command.errors import message_for
-
-    if error.code is ErrorCode.INVALID_PARAMETER:
-        return str(error)  # the rule's own words say what a valid value is
-    try:
-        return message_for(error)
-    except LookupError:
-        # A bare CoreError carries a detail but not the typed fields the wording needs.
-        return str(error)
-
-
 def run(action: Any) -> Any:
     """Run an operation, turning user errors into one red line and exit code 1."""
     try:
         return action()
     except CoreError as exc:
-        fail(describe(exc))
+        fail(detail_for(exc))
 
 
 # -- serving -------------------------------------------------------------------

@@ -42,13 +42,10 @@ def problem(status: int, title: str, detail: str, code: str = "about:blank") -> 
 
 
 def detail_for(error: CoreError) -> str:
-    """The command API's wording, or the error's own detail when it lacks the typed fields."""
+    """Words for an operator (admin API and CLI): the command API's, or the rule's own."""
     if error.code is ErrorCode.INVALID_PARAMETER:
         return str(error)  # the rule's own words say what a valid value is
-    try:
-        return message_for(error)
-    except LookupError:
-        return str(error)
+    return message_for(error)
 
 
 def from_core(error: CoreError) -> JSONResponse:
