@@ -365,3 +365,23 @@ class TestCatalog:
     def test_balance(self, api: Api) -> None:
         response = api.raw("balance")
         assert json.loads(response.text) == {"status": "ok", "message": "10.00"}
+
+
+class TestHostileInput:
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {"service": "Goo\x00gle"},
+            {"service": "Amazon", "mdn": "1212\x002000000"},
+            {"service": "A" * 5000},
+        ],
+    )
+    def test_refused_clearly_and_nothing_changes(
+        self, api: Api, db: Database, alice: Customer, params: dict[str, str]
+    ) -> None:
+        world.numbers(db, 1)
+        before = snapshot(db, alice)
+        answer = api("request", **params)
+        assert answer["status"] == "error"
+        assert answer["message"].startswith("Invalid ")
+        assert snapshot(db, alice) == before

@@ -88,3 +88,12 @@ class TestHttpIngest:
         )
         assert response.json()["status"] == "unrouted"
         assert stored(db) == 1
+
+    def test_hostile_fields_are_a_400_and_store_nothing(self, base_url: str, db: Database) -> None:
+        for fields in (
+            {"to": "12125550100", "from": "x", "text": "a\x00b"},
+            {"to": "12125550100", "from": "x", "text": "hi", "ref": "r" * 200},
+            {"to": "12125550100", "from": "x", "text": "hi", "received_at": "soon"},
+        ):
+            assert post(base_url, **fields).status_code == 400
+        assert stored(db) == 0

@@ -57,6 +57,8 @@ def routes(token: str, clock: Clock, sink: Callable[[InboundSMS], Any]) -> list[
                 received_at=_received_at(fields.get("received_at"), clock),
                 gateway_ref=fields.get("ref") or None,
             )
+            if len(sms.gateway_ref or "") > 128 or "\x00" in sms.text + sms.to + sms.sender:
+                raise ValueError("ref longer than 128 characters, or a NUL character")
         except (KeyError, ValueError, OverflowError) as exc:
             return JSONResponse(
                 {"error": f"bad request: needs to, from and text ({exc})"}, status_code=400

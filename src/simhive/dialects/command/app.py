@@ -10,7 +10,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from simhive.core.activations import queries
-from simhive.core.errors import CoreError, MissingParameter
+from simhive.core.errors import CoreError, InvalidParameter, MissingParameter
 from simhive.db.fastread import FastReader
 from simhive.db.uow import Database, to_thread
 from simhive.dialects.command import commands, render
@@ -28,6 +28,10 @@ def run(db: Database, p: Mapping[str, str]) -> tuple[str, str, str]:
     try:
         if not name:
             raise MissingParameter("cmd")
+        for key, value in p.items():
+            # No database stores a NUL in text; refuse it as bad input, not a server error.
+            if "\x00" in value or len(value) > 4096:
+                raise InvalidParameter(key, value.replace("\x00", "")[:64])
         handler, writes = commands.lookup(name)
         with db.uow(write=writes) as uow:
             account = commands.authenticate(uow, p)
