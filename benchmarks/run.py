@@ -218,7 +218,7 @@ async def sms_to_webhook(
     return Figure(f"SMS → webhook at {rate}/s", None, q[49], q[98], note)
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, log: Path, processes: int = 1) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "SIMHIVE_DATABASE_URL": url,
@@ -244,6 +244,8 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         "--no-access-log",
         "--log-level",
         "warning",
+        "--workers",
+        str(processes),
     ]
     process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     for _ in range(300):
@@ -275,7 +277,9 @@ def drop(name: str | None) -> None:
         engine.dispose()
 
 
-def bench(backend: str, duration: int, connections: int, sms_rate: int) -> list[Figure]:
+def bench(
+    backend: str, duration: int, connections: int, sms_rate: int, processes: int
+) -> list[Figure]:
     workdir = Path(tempfile.mkdtemp(prefix="simhive-bench-"))
     url, pg_name = database(backend, workdir)
     receiver = Receiver()
@@ -285,7 +289,7 @@ def bench(backend: str, duration: int, connections: int, sms_rate: int) -> list[
         user, key = seed(url, receiver.url, numbers=3000)
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(url, port, workdir / "server.log")
+        server = start_server(url, port, workdir / "server.log", processes)
         figures = []
         ceiling = wrk(base + "/livez", duration, connections)
         ceiling.name = "ceiling: bare JSON endpoint"
@@ -330,6 +334,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk / cycle run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--sms-rate", type=int, default=100, help="inbound SMS per second")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (uvicorn)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -337,7 +342,7 @@ def main() -> None:
     print("| backend | measure | rate (/s) | p50 (ms) | p99 (ms) | note |")
     print("|---|---|---:|---:|---:|---|")
     for backend in backends:
-        for f in bench(backend, args.duration, args.connections, args.sms_rate):
+        for f in bench(backend, args.duration, args.connections, args.sms_rate, args.processes):
             rate = f"{f.rate:,.0f}" if f.rate is not None else "–"
             print(
                 f"| {backend} | {f.name} | {rate} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.note} |",
