@@ -114,8 +114,8 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
         return Routed(message_id, MessageStatus(message.status))
     number = uow.session.scalar(select(Number).where(Number.mdn == message.to_mdn))
     target = _pick(uow, number, message) if number and number.lease_group else None
-    message.number_id = number.id if number else None
     if target is None:
+        message.number_id = number.id if number else None
         message.status = MessageStatus.UNROUTED
         message.pin = extract_pin(message.text, sender=message.sender)
         uow.session.flush()
@@ -123,6 +123,7 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
     activation, service = target
     lifecycle.settle_if_due(uow, activation)
     if activation.status != ActivationStatus.RESERVED:
+        message.number_id = activation.number_id
         message.status = MessageStatus.UNROUTED
         uow.session.flush()
         return Routed(message_id, MessageStatus.UNROUTED)
@@ -156,6 +157,8 @@ def _complete(
 ) -> Routed:
     account = uow.session.get(Account, activation.account_id)
     assert account is not None and activation.number_id is not None
+    # Every change to the message after that read, so it is written in one UPDATE.
+    message.number_id = activation.number_id
     message.status = MessageStatus.ROUTED
     message.account_id = account.id
     message.activation_id = activation.id
