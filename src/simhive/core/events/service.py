@@ -105,25 +105,31 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Event)
     rows = uow.session.execute(query).all()
-    until = now + timedelta(seconds=uow.settings.worker_claim_s)
-    claimed = []
-    for event, secret in rows:
-        event.claimed_until = until
-        event.attempts += 1
-        claimed.append(
-            ClaimedEvent(
-                id=event.id,
-                public_id=event.public_id,
-                kind=event.kind,
-                event_type=event.event_type,
-                target=event.target,
-                payload=json.loads(event.payload),
-                attempt=event.attempts,
-                secret=secret,
-            )
+    if not rows:
+        return []
+    # One UPDATE for the whole batch, not one per event.
+    uow.session.execute(
+        update(Event)
+        .where(Event.id.in_([event.id for event, _ in rows]))
+        .values(
+            claimed_until=now + timedelta(seconds=uow.settings.worker_claim_s),
+            attempts=Event.attempts + 1,
         )
-    uow.session.flush()
-    return claimed
+        .execution_options(synchronize_session=False)
+    )
+    return [
+        ClaimedEvent(
+            id=event.id,
+            public_id=event.public_id,
+            kind=event.kind,
+            event_type=event.event_type,
+            target=event.target,
+            payload=json.loads(event.payload),
+            attempt=event.attempts + 1,
+            secret=secret,
+        )
+        for event, secret in rows
+    ]
 
 
 def record_attempt(
