@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -66,6 +66,7 @@ class Worker:
         self._in_flight: set[Future[None]] = set()
         self._last_flap: datetime | None = None
         self._last_match: datetime | None = None
+        self._backoff: dict[int, tuple[int, datetime]] = {}
         self._lock = threading.Lock()
 
     def wake(self) -> None:
@@ -80,14 +81,29 @@ class Worker:
         if self._match_due():
             with self.db.uow() as uow:
                 result.matched = lifecycle.match_bids(uow)
-        with self.db.uow(write=False) as uow:
-            stranded = messages.pending_messages(uow)
-        for message_id in stranded:
-            if inbound.route(self.db, message_id) is not None:
-                result.rerouted += 1
+        result.rerouted = self._reroute_stranded()
         result.ticked = self._tick_gateways()
         self._deliver_due(result, wait=wait)
         return result
+
+    def _reroute_stranded(self) -> int:
+        """Route stored messages whose routing failed, backing off per message (2 s … 5 min)."""
+        now = self.db.clock.now()
+        with self.db.uow(write=False) as uow:
+            stranded = messages.pending_messages(uow)
+        rerouted = 0
+        for message_id in stranded:
+            failures, not_before = self._backoff.get(message_id, (0, now))
+            if not_before > now:
+                continue
+            routed = inbound.route(self.db, message_id)
+            if routed is not None and routed.status != "received":
+                self._backoff.pop(message_id, None)
+                rerouted += 1
+            else:
+                delay = min(2 ** (failures + 1), 300)
+                self._backoff[message_id] = (failures + 1, now + timedelta(seconds=delay))
+        return rerouted
 
     def _match_due(self) -> bool:
         now = self.db.clock.now()
