@@ -112,32 +112,38 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
     message_id = message.id
     if message.status != MessageStatus.RECEIVED:
         return Routed(message_id, MessageStatus(message.status))
-    number = uow.session.scalar(select(Number).where(Number.mdn == message.to_mdn))
-    target = _pick(uow, number, message) if number and number.lease_group else None
+    target = _pick(uow, message)
     if target is None:
-        message.number_id = number.id if number else None
+        message.number_id = uow.session.scalar(
+            select(Number.id).where(Number.mdn == message.to_mdn)
+        )
         message.status = MessageStatus.UNROUTED
         message.pin = extract_pin(message.text, sender=message.sender)
         uow.session.flush()
         return Routed(message_id, MessageStatus.UNROUTED)
-    activation, service = target
+    activation, service, account = target
     lifecycle.settle_if_due(uow, activation)
     if activation.status != ActivationStatus.RESERVED:
         message.number_id = activation.number_id
         message.status = MessageStatus.UNROUTED
         uow.session.flush()
         return Routed(message_id, MessageStatus.UNROUTED)
-    return _complete(uow, message, activation, service)
+    return _complete(uow, message, activation, service, account)
 
 
-def _pick(uow: UnitOfWork, number: Number, message: Message) -> tuple[Activation, Service] | None:
-    """The number's reserved request this SMS belongs to (by service patterns when several)."""
+def _pick(uow: UnitOfWork, message: Message) -> tuple[Activation, Service, Account] | None:
+    """The reserved request on the SMS's number it belongs to (by service patterns when several).
+
+    One query finds the number, its holder's requests, their services and account.
+    """
     rows = uow.session.execute(
-        select(Activation, Service)
+        select(Activation, Service, Account)
+        .join(Number, Number.id == Activation.number_id)
         .join(Service, Service.id == Activation.service_id)
+        .join(Account, Account.id == Activation.account_id)
         .where(
-            Activation.number_id == number.id,
-            Activation.group_id == number.lease_group,
+            Number.mdn == message.to_mdn,
+            Activation.group_id == Number.lease_group,
             Activation.status == ActivationStatus.RESERVED,
         )
         .order_by(Activation.id)
@@ -145,19 +151,21 @@ def _pick(uow: UnitOfWork, number: Number, message: Message) -> tuple[Activation
         .execution_options(populate_existing=True)
     ).all()
     if len(rows) == 1:
-        return rows[0][0], rows[0][1]
-    for activation, service in rows:
+        return rows[0][0], rows[0][1], rows[0][2]
+    for activation, service, account in rows:
         if catalog.recognises(service, sender=message.sender, text=message.text):
-            return activation, service
+            return activation, service, account
     return None
 
 
 def _complete(
-    uow: UnitOfWork, message: Message, activation: Activation, service: Service
+    uow: UnitOfWork,
+    message: Message,
+    activation: Activation,
+    service: Service,
+    account: Account,
 ) -> Routed:
-    account = uow.session.get(Account, activation.account_id)
-    assert account is not None and activation.number_id is not None
-    # Every change to the message after that read, so it is written in one UPDATE.
+    assert activation.number_id is not None
     message.number_id = activation.number_id
     message.status = MessageStatus.ROUTED
     message.account_id = account.id
