@@ -141,6 +141,14 @@ def issue_key(db: Database, *, name: str) -> str:
         return accounts.issue_api_key(uow, account=accounts.find_account(uow, name))
 
 
+def revoke_key(db: Database, *, name: str, prefix: str) -> int:
+    """Revoke an account's API key by its first 8 characters (or the whole key)."""
+    with db.uow() as uow:
+        return accounts.revoke_api_keys(
+            uow, account=accounts.find_account(uow, name), prefix=prefix
+        )
+
+
 @dataclass(frozen=True)
 class ServiceInfo:
     name: str

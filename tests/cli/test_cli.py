@@ -165,3 +165,27 @@ class TestConfig:
         code, out = simhive("config", "--markdown")
         committed = (Path(__file__).parents[2] / "docs" / "configuration.md").read_text()
         assert out.strip() in committed, "regenerate docs/configuration.md (see its first lines)"
+
+
+class TestKeys:
+    def test_a_revoked_key_stops_working_at_once(self, env: Path) -> None:
+        _, out = simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        first = out.strip().splitlines()[-1]
+        _, out = simhive("account", "key", "ann")
+        second = out.strip().splitlines()[-1]
+        assert simhive("account", "revoke-key", "ann", first[:7])[0] == 1
+        code, out = simhive("account", "revoke-key", "ann", first[:8])
+        assert code == 0 and "revoked 1 key of ann" in out
+        assert simhive("account", "revoke-key", "ann", first[:8])[0] == 1  # already revoked
+        from simhive.app import database_from
+        from simhive.core.accounts import service as accounts
+        from simhive.core.errors import AuthFailed
+        from simhive.settings import Settings
+
+        db = database_from(Settings())
+        with db.uow(write=False) as uow:
+            with pytest.raises(AuthFailed):
+                accounts.authenticate(uow, user="ann", api_key=first)
+            assert accounts.authenticate(uow, user="ann", api_key=second).username == "ann"

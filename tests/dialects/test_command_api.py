@@ -219,6 +219,31 @@ class TestAuth:
         by_pass = api.raw("balance", auth=False, user="alice", **{"pass": alice.password})
         assert by_pass.json() == {"status": "ok", "message": "10.00"}
 
+    def test_revoked_key_and_disabled_account(
+        self, api: Api, db: Database, alice: Customer
+    ) -> None:
+        from simhive.core.accounts import service as accounts
+
+        world.numbers(db, 1)
+        rid = api("request", service="Amazon")["message"][0]["id"]
+        with db.uow() as uow:
+            account = uow.session.get(Account, alice.id)
+            assert account is not None
+            account.active = False
+        # request_status takes the one-query path; every other command the general one.
+        for cmd, extra in (("request_status", {"id": rid}), ("balance", {})):
+            assert api(cmd, **extra) == {"status": "error", "message": "Your account is disabled"}
+        with db.uow() as uow:
+            account = uow.session.get(Account, alice.id)
+            assert account is not None
+            account.active = True
+            accounts.revoke_api_keys(uow, account=account, prefix=alice.api_key)
+        for cmd, extra in (("request_status", {"id": rid}), ("balance", {})):
+            assert api(cmd, **extra) == {
+                "status": "error",
+                "message": "Invalid user name or API key",
+            }
+
     def test_unknown_and_missing_command(self, api: Api) -> None:
         assert api("fly") == {"status": "error", "message": "Invalid command fly"}
         assert api("") == {"status": "error", "message": "Missing required parameter: cmd"}

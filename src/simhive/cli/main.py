@@ -308,6 +308,16 @@ def account_key(name: str) -> None:
     print(run(lambda: ops.issue_key(database(), name=name)))
 
 
+@account_app.command("revoke-key")
+def account_revoke_key(
+    name: str,
+    prefix: Annotated[str, typer.Argument(help="The key, or its first 8 characters.")],
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    count = run(lambda: ops.revoke_key(database(), name=name, prefix=prefix))
+    console.print(f"revoked {count} key{'s' if count != 1 else ''} of {name}")
+
+
 # -- services ------------------------------------------------------------------
 
 

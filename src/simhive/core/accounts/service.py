@@ -93,6 +93,27 @@ def issue_api_key(uow: UnitOfWork, *, account: Account) -> str:
     return key
 
 
+def revoke_api_keys(uow: UnitOfWork, *, account: Account, prefix: str) -> int:
+    """Revoke the account's live keys that start with `prefix` (at least 8 characters)."""
+    if len(prefix) < 8:
+        raise InvalidParameter("prefix", prefix, "give at least the first 8 characters of the key")
+    keys = uow.session.scalars(
+        select(ApiKey).where(
+            ApiKey.account_id == account.id,
+            ApiKey.prefix == prefix[:8],
+            ApiKey.revoked_at.is_(None),
+        )
+    ).all()
+    # The stored prefix has 8 characters; a longer one given must match the key itself.
+    revoked = [k for k in keys if len(prefix) == 8 or k.key_hash == hash_api_key(prefix)]
+    if not revoked:
+        raise NotFound(f"no live key of {account.username} starts with {prefix[:8]}")
+    for key in revoked:
+        key.revoked_at = uow.clock.now()
+    uow.session.flush()
+    return len(revoked)
+
+
 def find_account(uow: UnitOfWork, name: str) -> Account:
     """An account by username or email, ignoring case."""
     account = uow.session.scalar(
