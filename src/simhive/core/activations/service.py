@@ -47,7 +47,7 @@ class NumberRequest:
 def _check(uow: UnitOfWork, req: NumberRequest) -> tuple[list[Service], str, str, str | None]:
     """Validate a request; returns services, area code, state and the normalised MDN."""
     limit = uow.settings.max_services_per_request
-    names = list(dict.fromkeys(n.strip() for n in req.services if n.strip()))
+    names = catalog.unique_names(req.services)
     if len(names) > limit:
         raise TooManyServices(len(names), limit)
     services = catalog.find_services(uow, names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -10,6 +11,7 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from simhive.core.catalog.models import Service
+from simhive.core.catalog.patterns import built_in
 from simhive.core.errors import InvalidParameter, UnknownService
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents, to_cents
@@ -65,8 +67,21 @@ def set_service(uow: UnitOfWork, spec: ServiceSpec) -> Service:
     return service
 
 
+def unique_names(names: list[str] | tuple[str, ...]) -> list[str]:
+    """Names without blanks and without repeats, compared as lookups compare them (any case)."""
+    seen: dict[str, str] = {}
+    for raw in names:
+        if raw.strip():
+            seen.setdefault(name_key(raw), raw.strip())
+    return list(seen.values())
+
+
 def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
-    """Services by name, in the order given; the first unknown name is an error."""
+    """Services by name, in the order given, each once; the first unknown name is an error.
+
+    Names match ignoring case everywhere, so `Google,google` is one service, not two.
+    """
+    names = unique_names(names)
     keys = [name_key(n) for n in names]
     found = {
         s.name_key: s
@@ -100,12 +115,41 @@ def _compiled(patterns: str) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns.splitlines() if p.strip())
 
 
+def patterns_of(service: Service) -> tuple[str, str]:
+    """The service's sender and text patterns: the operator's, else the built-in ones."""
+    if service.sender_patterns or service.text_patterns:
+        return service.sender_patterns, service.text_patterns
+    return built_in(service.name_key)
+
+
+def match_strength(service: Service, *, sender: str, text: str) -> int:
+    """How surely an SMS is `service`'s: 3 by sender, 2 by text pattern, 1 by name, else 0.
+
+    "Unknown" / "Unlimited" (any sender) match every SMS at strength 0: a fallback only.
+    """
+    senders, texts = patterns_of(service)
+    if any(p.search(sender) for p in _compiled(senders)):
+        return 3
+    if any(p.search(text) for p in _compiled(texts)):
+        return 2
+    if re.search(rf"\b{re.escape(service.name)}\b", text, re.IGNORECASE) is not None:
+        return 1
+    return 0
+
+
 def recognises(service: Service, *, sender: str, text: str) -> bool:
     """Whether an SMS looks like `service`'s (its patterns, else its name in the text)."""
     if service.name_key in ANY_SERVICE_NAMES:
         return True
-    if any(p.search(sender) for p in _compiled(service.sender_patterns)):
-        return True
-    if any(p.search(text) for p in _compiled(service.text_patterns)):
-        return True
-    return re.search(rf"\b{re.escape(service.name)}\b", text, re.IGNORECASE) is not None
+    return match_strength(service, sender=sender, text=text) > 0
+
+
+def detect(services: Sequence[Service], *, sender: str, text: str) -> Service | None:
+    """The service among `services` an SMS belongs to: the strongest match, None if none."""
+    best: Service | None = None
+    best_strength = 0
+    for service in services:
+        strength = match_strength(service, sender=sender, text=text)
+        if strength > best_strength:
+            best, best_strength = service, strength
+    return best
