@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     )
     worker_batch: int = Field(100, description="Jobs one worker claims at a time.")
 
+    stranded_grace_s: int = Field(
+        600,
+        description="Seconds a request stays open past its deadline while an SMS that arrived "
+        "in time waits for its routing to be retried.",
+    )
+    reservation_notices: str = Field(
+        "",
+        description="Comma-separated gateways told when one of their numbers is reserved "
+        "(the simulator is told whenever its auto-reply is on).",
+    )
+
     simulator_enabled: bool = Field(True, description="Run the simulator gateway.")
     simulator_auto_reply_s: float | None = Field(
         None,
@@ -95,3 +106,11 @@ class Settings(BaseSettings):
         "to /gateway/v1/sms; unset turns that endpoint off.",
     )
     metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
+
+    @property
+    def reservation_notice_gateways(self) -> frozenset[str]:
+        """The gateways that hear of reservations on their numbers."""
+        names = {n.strip() for n in self.reservation_notices.split(",") if n.strip()}
+        if self.simulator_auto_reply_s is not None:
+            names.add("simulator")
+        return frozenset(names)

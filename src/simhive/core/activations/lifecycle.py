@@ -6,9 +6,12 @@ frees a number offers it to waiting bids first (highest markup, then earliest).
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations.models import OPEN_STATUSES, Activation, ActivationStatus
@@ -18,10 +21,11 @@ from simhive.core.events import service as events
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
+from simhive.core.messages.models import Message, MessageStatus
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import format_amount, from_cents
 
-SIMULATOR = "simulator"
+log = logging.getLogger(__name__)
 
 
 def current_view(uow: UnitOfWork, activation: Activation) -> ActivationView:
@@ -46,12 +50,14 @@ def reserve(uow: UnitOfWork, activation: Activation, number: Number, *, markup: 
     activation.reserved_at = now
     activation.expires_at = now + timedelta(seconds=uow.settings.reserved_lifetime_s)
     activation.markup = markup
-    if number.gateway == SIMULATOR and uow.settings.simulator_auto_reply_s is not None:
+    # Gateways that asked to hear of reservations (the simulator, to answer with the
+    # service's SMS) get a notice addressed to the gateway that owns the number.
+    if number.gateway in uow.settings.reservation_notice_gateways:
         service = uow.session.get(Service, activation.service_id)
         assert service is not None
         events.enqueue_gateway(
             uow,
-            gateway=SIMULATOR,
+            gateway=number.gateway,
             event_type="number.reserved",
             payload={"mdn": number.mdn, "service": service.name},
         )
@@ -71,21 +77,60 @@ def close(uow: UnitOfWork, activation: Activation, status: ActivationStatus) -> 
         free_if_idle(uow, activation.number_id)
 
 
-def free_if_idle(uow: UnitOfWork, number_id: int) -> None:
-    """Free a number when its group has no open request left, and offer it to bidders."""
-    number = uow.session.get(Number, number_id)
+def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
+    """Free a number when nothing open holds it any more, and offer it to bidders.
+
+    The number row is locked first: two parts of one multi-service request closing at
+    once (a reject racing the sweep) would otherwise each see the other still open, and
+    neither would free the number. Locked, the second one sees the first's outcome.
+    """
+    number = uow.session.get(
+        Number, number_id, with_for_update={"key_share": True}, populate_existing=True
+    )
     if number is None or number.lease_group is None:
-        return
+        return False
     # Only the leasing group's requests can be Reserved on a leased number.
     still_open = uow.session.scalar(
         select(Activation.id)
         .where(Activation.number_id == number_id, Activation.status == ActivationStatus.RESERVED)
         .limit(1)
     )
-    if still_open is None:
-        inventory.release(uow, number)
-        if number.online:
-            offer_number(uow, number)
+    if still_open is not None:
+        return False
+    inventory.release(uow, number)
+    if number.online:
+        offer_number(uow, number)
+    return True
+
+
+def reclaim_idle_leases(uow: UnitOfWork, *, limit: int = 100) -> int:
+    """Free leased numbers whose holders are all closed (a safety net under `free_if_idle`)."""
+    held = exists().where(
+        Activation.number_id == Number.id, Activation.status == ActivationStatus.RESERVED
+    )
+    query = select(Number.id).where(Number.lease_group.is_not(None), ~held).limit(limit)
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, key_share=True)
+    freed = 0
+    for number_id in uow.session.scalars(query).all():
+        if _contained(uow, "reclaiming number", number_id, partial(free_if_idle, uow, number_id)):
+            freed += 1
+            log.warning("number %s was leased with nothing open on it; freed", number_id)
+    return freed
+
+
+def _contained(uow: UnitOfWork, what: str, key: int, step: Callable[[], object]) -> object:
+    """Run one step in a savepoint: its failure is logged and undone, the caller goes on.
+
+    Auctions and sweeps act on many customers' rows inside one transaction; a fault
+    in one row must not fail the others, nor the customer whose action set them off.
+    """
+    try:
+        with uow.session.begin_nested():
+            return step()
+    except Exception:
+        log.exception("%s %s failed; left for the next sweep", what, key)
+        return None
 
 
 def _group(uow: UnitOfWork, activation: Activation) -> list[Activation]:
@@ -131,13 +176,22 @@ def waiting_bids(uow: UnitOfWork, *, limit: int = 200) -> list[Activation]:
 def offer_number(uow: UnitOfWork, number: Number) -> bool:
     """Give a just-freed number to the best waiting bid that may have it."""
     for bid in waiting_bids(uow):
-        group = _group(uow, bid)
-        if not group or not inventory.can_offer(uow, number, _wanted(group)):
-            continue
-        if inventory.lease(uow, number, group_id=bid.group_id):
-            _win(uow, group, number)
-            return True
-        return False
+        outcome = _contained(
+            uow, "offering a number to bid", bid.id, partial(_offer, uow, number, bid)
+        )
+        if outcome is not None:
+            return bool(outcome)
+    return False
+
+
+def _offer(uow: UnitOfWork, number: Number, bid: Activation) -> bool | None:
+    """True: the bid won; False: the number was taken meanwhile; None: try the next bid."""
+    group = _group(uow, bid)
+    if not group or not inventory.can_offer(uow, number, _wanted(group)):
+        return None
+    if inventory.lease(uow, number, group_id=bid.group_id):
+        _win(uow, group, number)
+        return True
     return False
 
 
@@ -152,14 +206,20 @@ def match_bids(uow: UnitOfWork, *, limit: int = 100) -> int:
         if group_id in seen:
             continue
         seen.add(group_id)
-        group = _group(uow, bid)
-        if not group:
-            continue
-        number = inventory.take_free_number(uow, _wanted(group), group_id=group_id)
-        if number is not None:
-            _win(uow, group, number)
+        if _contained(uow, "matching bid", bid.id, partial(_match, uow, bid)):
             won += 1
     return won
+
+
+def _match(uow: UnitOfWork, bid: Activation) -> bool:
+    group = _group(uow, bid)
+    if not group:
+        return False
+    number = inventory.take_free_number(uow, _wanted(group), group_id=bid.group_id)
+    if number is None:
+        return False
+    _win(uow, group, number)
+    return True
 
 
 def _win(uow: UnitOfWork, group: list[Activation], number: Number) -> None:
@@ -186,13 +246,31 @@ def _win(uow: UnitOfWork, group: list[Activation], number: Number) -> None:
 
 
 def expire_due(uow: UnitOfWork, *, limit: int = 500) -> int:
-    """Time out every open request past its deadline; returns how many."""
+    """Time out every open request past its deadline; returns how many.
+
+    A request whose SMS arrived in time but is still waiting to be routed (routing
+    failed and is being retried) is left open for a grace period, so that SMS can
+    still complete it.
+    """
+    now = uow.clock.now()
+    grace = timedelta(seconds=uow.settings.stranded_grace_s)
+    sms_waiting = (
+        exists()
+        .where(
+            Message.status == MessageStatus.RECEIVED,
+            Message.to_mdn
+            == select(Number.mdn).where(Number.id == Activation.number_id).scalar_subquery(),
+            Message.received_at <= Activation.expires_at,
+        )
+        .correlate(Activation)
+    )
     due = list(
         uow.session.scalars(
             select(Activation)
             .where(
                 Activation.status.in_([s.value for s in OPEN_STATUSES]),
-                Activation.expires_at <= uow.clock.now(),
+                Activation.expires_at <= now,
+                or_(~sms_waiting, Activation.expires_at <= now - grace),
             )
             .order_by(Activation.expires_at)
             .limit(limit)
@@ -200,9 +278,16 @@ def expire_due(uow: UnitOfWork, *, limit: int = 500) -> int:
             .with_for_update(skip_locked=True, key_share=True)
         )
     )
+    expired = 0
     for activation in due:
-        close(uow, activation, ActivationStatus.TIMED_OUT)
-    return len(due)
+        if _contained(uow, "expiring request", activation.id, partial(_expire, uow, activation)):
+            expired += 1
+    return expired
+
+
+def _expire(uow: UnitOfWork, activation: Activation) -> bool:
+    close(uow, activation, ActivationStatus.TIMED_OUT)
+    return True
 
 
 def set_number_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:

@@ -21,7 +21,8 @@ class Number(Base):
     carrier: Mapped[str] = mapped_column(String(32), default="")
     state: Mapped[str] = mapped_column(String(2), default="", index=True)
     area_code: Mapped[str] = mapped_column(String(3), default="", index=True)
-    gateway: Mapped[str] = mapped_column(String(32), default="simulator")
+    # The gateway that owns the number; core never treats one gateway specially.
+    gateway: Mapped[str] = mapped_column(String(32))
     online: Mapped[bool] = mapped_column(Boolean, default=True)
     # The activation group holding the number; NULL when free. Taken with a
     # compare-and-set UPDATE so that no number is ever given twice.

@@ -164,17 +164,13 @@ def mark_used(uow: UnitOfWork, *, number_id: int, service_id: int, account_id: i
 
 
 def mark_rejected(uow: UnitOfWork, *, number_id: int, account_id: int) -> None:
-    """Never offer this number to this account again."""
-    seen = uow.session.scalar(
-        select(Rejection.id).where(
-            Rejection.number_id == number_id, Rejection.account_id == account_id
-        )
+    """Never offer this number to this account again (idempotent: parallel rejects race here)."""
+    insert_ignore(
+        uow.session,
+        Rejection,
+        {"number_id": number_id, "account_id": account_id, "rejected_at": uow.clock.now()},
+        conflict=("account_id", "number_id"),
     )
-    if seen is None:
-        uow.session.add(
-            Rejection(number_id=number_id, account_id=account_id, rejected_at=uow.clock.now())
-        )
-        uow.session.flush()
 
 
 def set_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
