@@ -30,14 +30,20 @@ def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed |
 
 
 def route(db: Database, message_id: int) -> messages.Routed | None:
-    """Route a stored message; a failure leaves it stored for the worker to retry."""
+    """Route a stored message again; a failure keeps it stored and backs its next try off.
+
+    None when it was not routed now (it failed, or another worker holds it).
+    """
     try:
         with db.uow() as uow:
             routed = messages.route_message(uow, message_id)
     except Exception:
         log.exception("routing message %s failed; it stays stored for a retry", message_id)
+        with db.uow() as uow:
+            messages.route_failed(uow, message_id=message_id)
         return None
-    _count(routed)
+    if routed is not None:
+        _count(routed)
     return routed
 
 

@@ -25,6 +25,8 @@ class Message(Base):
         UniqueConstraint("gateway", "gateway_ref"),
         Index("ix_messages_account", "account_id", "received_at"),
         Index("ix_messages_activation", "activation_id"),
+        # The worker's retries: stored messages not yet routed, by when they are due.
+        Index("ix_messages_route_due", "status", "next_route_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -42,3 +44,6 @@ class Message(Base):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), default=None)
     price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     pin: Mapped[str | None] = mapped_column(String(32), default=None)
+    # Routing retries (status received): how many failed, and when to try again.
+    route_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_route_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

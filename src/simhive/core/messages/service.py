@@ -6,7 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
@@ -19,6 +20,7 @@ from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.db.uow import UnitOfWork
+from simhive.db.upsert import insert_ignore_returning
 from simhive.kit.money import format_amount, from_cents
 from simhive.kit.phone import normalize_mdn
 from simhive.kit.timefmt import new_york_text, unix_seconds
@@ -55,30 +57,51 @@ def store_sms(uow: UnitOfWork, sms: Inbound) -> tuple[int, bool]:
 
 
 def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
-    """Store an SMS exactly once; returns the stored row and whether it is new."""
+    """Store an SMS exactly once; returns the stored row and whether it is new.
+
+    One INSERT … ON CONFLICT DO NOTHING on (gateway, ref): a gateway that posts the
+    same SMS many times at once (retrying after a timeout) gets one row and no error.
+    """
+    now = uow.clock.now()
+    values = {
+        "to_mdn": (normalize_mdn(sms.to) or sms.to)[:32],
+        "sender": sms.sender[:64],
+        "text": sms.text,
+        "gateway": sms.gateway,
+        "gateway_ref": sms.gateway_ref,
+        "received_at": sms.received_at,
+        "stored_at": now,
+        "status": MessageStatus.RECEIVED,
+        "price_cents": 0,
+        "route_attempts": 0,
+        "next_route_at": now,
+        "number_id": None,
+        "account_id": None,
+        "activation_id": None,
+        "service_id": None,
+        "pin": None,
+    }
     if sms.gateway_ref:
-        seen = uow.session.scalar(
-            select(Message.id).where(
-                Message.gateway == sms.gateway, Message.gateway_ref == sms.gateway_ref
-            )
+        new_id = insert_ignore_returning(
+            uow.session, Message, values, conflict=("gateway", "gateway_ref")
         )
-        if seen is not None:
-            found = uow.session.get(Message, seen)
-            assert found is not None
-            return found, False
-    message = Message(
-        to_mdn=(normalize_mdn(sms.to) or sms.to)[:32],
-        sender=sms.sender[:64],
-        text=sms.text,
-        gateway=sms.gateway,
-        gateway_ref=sms.gateway_ref,
-        received_at=sms.received_at,
-        stored_at=uow.clock.now(),
-        status=MessageStatus.RECEIVED,
+    else:
+        new_id = uow.session.execute(
+            insert(Message).values(**values).returning(Message.id)
+        ).scalar()
+    if new_id is not None:
+        # The row as written, attached without reading it back (every column is set).
+        message = Message(id=new_id, **values)
+        make_transient_to_detached(message)
+        uow.session.add(message)
+        return message, True
+    seen = uow.session.scalar(
+        select(Message).where(
+            Message.gateway == sms.gateway, Message.gateway_ref == sms.gateway_ref
+        )
     )
-    uow.session.add(message)
-    uow.session.flush()
-    return message, True
+    assert seen is not None
+    return seen, False
 
 
 def receive(uow: UnitOfWork, sms: Inbound) -> Routed | None:
@@ -99,45 +122,78 @@ def receive(uow: UnitOfWork, sms: Inbound) -> Routed | None:
         return Routed(message_id=message.id, status=MessageStatus.RECEIVED)
 
 
-def route_message(uow: UnitOfWork, message_id: int) -> Routed:
-    """Give a stored message to the request waiting for it; otherwise keep it unrouted."""
-    message = uow.session.get(Message, message_id)
+def route_message(uow: UnitOfWork, message_id: int) -> Routed | None:
+    """Route a stored message again (the worker's retry); None if another worker has it.
+
+    The message row is locked first, so two workers retrying at once route it once:
+    the second skips it instead of turning a routed message back into unrouted.
+    """
+    query = (
+        select(Message).where(Message.id == message_id).execution_options(populate_existing=True)
+    )
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    message = uow.session.scalar(query)
     if message is None:
-        return Routed(message_id, MessageStatus.UNROUTED)
+        return None
     return route(uow, message)
 
 
 def route(uow: UnitOfWork, message: Message) -> Routed:
-    """Route a stored message (see `route_message`)."""
+    """Give a stored message to the request waiting for it; otherwise keep it unrouted."""
     message_id = message.id
     if message.status != MessageStatus.RECEIVED:
         return Routed(message_id, MessageStatus(message.status))
     target = _pick(uow, message)
     if target is None:
-        message.number_id = uow.session.scalar(
-            select(Number.id).where(Number.mdn == message.to_mdn)
-        )
-        message.status = MessageStatus.UNROUTED
-        message.pin = extract_pin(message.text, sender=message.sender)
-        uow.session.flush()
-        return Routed(message_id, MessageStatus.UNROUTED)
+        return _unrouted(uow, message)
     activation, service, account = target
-    lifecycle.settle_if_due(uow, activation)
-    if activation.status != ActivationStatus.RESERVED:
-        message.number_id = activation.number_id
-        message.status = MessageStatus.UNROUTED
-        uow.session.flush()
-        return Routed(message_id, MessageStatus.UNROUTED)
+    # Judged by when the SMS arrived, not by when routing got to it: an SMS that came
+    # in time completes its request even if routing it was delayed past the deadline.
+    if activation.expires_at <= message.received_at:
+        lifecycle.close(uow, activation, ActivationStatus.TIMED_OUT)
+        return _unrouted(uow, message)
     return _complete(uow, message, activation, service, account)
 
 
-def _pick(uow: UnitOfWork, message: Message) -> tuple[Activation, Service, Account] | None:
-    """The reserved request on the SMS's number it belongs to (by service patterns when several).
+def _unrouted(uow: UnitOfWork, message: Message) -> Routed:
+    """Keep a message nobody was waiting for, with its PIN, for the operator."""
+    message.number_id = uow.session.scalar(select(Number.id).where(Number.mdn == message.to_mdn))
+    message.status = MessageStatus.UNROUTED
+    message.pin = extract_pin(message.text, sender=message.sender)
+    uow.session.flush()
+    return Routed(message.id, MessageStatus.UNROUTED)
 
+
+def route_failed(uow: UnitOfWork, *, message_id: int) -> None:
+    """Routing a message failed: try again later, backing off from 2 s to 5 min."""
+    message = uow.session.get(Message, message_id, populate_existing=True)
+    if message is None or message.status != MessageStatus.RECEIVED:
+        return
+    message.route_attempts += 1
+    delay = min(2**message.route_attempts, 300)
+    message.next_route_at = uow.clock.now() + timedelta(seconds=delay)
+    uow.session.flush()
+
+
+def _pick(uow: UnitOfWork, message: Message) -> tuple[Activation, Service, Account] | None:
+    """The reserved request on the SMS's number that the SMS belongs to.
+
+    A request for one service takes any SMS on its number. The requests of a
+    multi-service request share the number, so each SMS goes to the one whose
+    service it is (the service's sender and text patterns), or to none: an SMS
+    that is not recognisably one of them stays unrouted rather than charge the wrong
+    request (a second Google SMS must not complete the Amazon request).
     One query finds the number, its holder's requests, their services and account.
     """
+    group_size = (
+        select(func.count(Activation.id))
+        .where(Activation.group_id == Number.lease_group)
+        .correlate(Number)
+        .scalar_subquery()
+    )
     rows = uow.session.execute(
-        select(Activation, Service, Account)
+        select(Activation, Service, Account, group_size)
         .join(Number, Number.id == Activation.number_id)
         .join(Service, Service.id == Activation.service_id)
         .join(Account, Account.id == Activation.account_id)
@@ -150,10 +206,21 @@ def _pick(uow: UnitOfWork, message: Message) -> tuple[Activation, Service, Accou
         .with_for_update(key_share=True, of=Activation)
         .execution_options(populate_existing=True)
     ).all()
-    if len(rows) == 1:
+    if not rows:
+        return None
+    if len(rows) == 1 and rows[0][3] == 1:
         return rows[0][0], rows[0][1], rows[0][2]
-    for activation, service, account in rows:
-        if catalog.recognises(service, sender=message.sender, text=message.text):
+    by_service = {
+        service.id: (activation, service, account) for activation, service, account, _ in rows
+    }
+    found = catalog.detect(
+        [service for _, service, _, _ in rows], sender=message.sender, text=message.text
+    )
+    if found is not None:
+        return by_service[found.id]
+    # "Unknown" in a multi-service request takes what no named service claims.
+    for activation, service, account, _ in rows:
+        if service.name_key in catalog.ANY_SERVICE_NAMES:
             return activation, service, account
     return None
 
@@ -266,12 +333,19 @@ def read_sms(
 
 
 def pending_messages(uow: UnitOfWork, *, limit: int = 100) -> list[int]:
-    """Stored messages not yet routed (routing failed or the process died in between)."""
+    """Stored messages not yet routed whose retry is due, the longest-waiting first.
+
+    Each failure pushes a message's next try later, so messages that keep failing
+    never hold back the ones behind them.
+    """
     return list(
         uow.session.scalars(
             select(Message.id)
-            .where(Message.status == MessageStatus.RECEIVED)
-            .order_by(Message.id)
+            .where(
+                Message.status == MessageStatus.RECEIVED,
+                Message.next_route_at <= uow.clock.now(),
+            )
+            .order_by(Message.next_route_at, Message.id)
             .limit(limit)
         )
     )
