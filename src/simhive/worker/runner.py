@@ -15,9 +15,10 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
+from sqlalchemy.exc import DBAPIError
 
 from simhive.core.activations import lifecycle
 from simhive.core.events import service as events
@@ -35,10 +36,40 @@ log = logging.getLogger(__name__)
 class PassResult:
     expired: int = 0
     matched: int = 0
+    reclaimed: int = 0
     rerouted: int = 0
     ticked: int = 0
     delivered: int = 0
     failed: int = 0
+
+
+class _Health:
+    """The loop's view of its passes: it logs once when they start failing and once when
+    they recover, and backs off while they fail (a database outage must not fill the
+    log with a traceback five times a second)."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.pause = 0.0
+
+    def ok(self) -> None:
+        if self.failures:
+            log.warning("worker passes succeed again after %d failures", self.failures)
+        self.failures = 0
+        self.pause = 0.0
+
+    def failed(self, exc: Exception) -> None:
+        self.failures += 1
+        self.pause = min(0.5 * 2 ** min(self.failures, 7), 30.0)
+        if self.failures == 1:
+            if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                log.error("worker: the database is unreachable (%s); retrying", exc.orig)
+            else:
+                log.exception("worker pass failed; retrying with backoff")
+        elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            log.debug("worker: database still unreachable (%d failures)", self.failures)
+        else:
+            log.debug("worker pass failed again (%d failures): %s", self.failures, exc)
 
 
 class Worker:
@@ -66,7 +97,6 @@ class Worker:
         self._in_flight: set[Future[None]] = set()
         self._last_flap: datetime | None = None
         self._last_match: datetime | None = None
-        self._backoff: dict[int, tuple[int, datetime]] = {}
         self._lock = threading.Lock()
 
     def wake(self) -> None:
@@ -81,28 +111,22 @@ class Worker:
         if self._match_due():
             with self.db.uow() as uow:
                 result.matched = lifecycle.match_bids(uow)
+            with self.db.uow() as uow:
+                result.reclaimed = lifecycle.reclaim_idle_leases(uow)
         result.rerouted = self._reroute_stranded()
         result.ticked = self._tick_gateways()
         self._deliver_due(result, wait=wait)
         return result
 
     def _reroute_stranded(self) -> int:
-        """Route stored messages whose routing failed, backing off per message (2 s … 5 min)."""
-        now = self.db.clock.now()
+        """Route stored messages whose routing failed; each failure backs off (2 s … 5 min)."""
         with self.db.uow(write=False) as uow:
             stranded = messages.pending_messages(uow)
         rerouted = 0
         for message_id in stranded:
-            failures, not_before = self._backoff.get(message_id, (0, now))
-            if not_before > now:
-                continue
             routed = inbound.route(self.db, message_id)
             if routed is not None and routed.status != "received":
-                self._backoff.pop(message_id, None)
                 rerouted += 1
-            else:
-                delay = min(2 ** (failures + 1), 300)
-                self._backoff[message_id] = (failures + 1, now + timedelta(seconds=delay))
         return rerouted
 
     def _match_due(self) -> bool:
@@ -222,6 +246,7 @@ class Worker:
 
     def _loop(self) -> None:
         last_sweep = 0.0
+        health = _Health()
         while not self._stop.is_set():
             woken = self._wake.is_set()
             self._wake.clear()
@@ -232,9 +257,10 @@ class Worker:
                 else:
                     last_sweep = time.monotonic()
                     self.run_pending(wait=False)
-            except Exception:
-                log.exception("worker pass failed")
-            self._wake.wait(self.settings.worker_poll_s)
+                health.ok()
+            except Exception as exc:
+                health.failed(exc)
+            self._wake.wait(max(self.settings.worker_poll_s, health.pause))
 
     def stop(self) -> None:
         self._stop.set()
