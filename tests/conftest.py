@@ -24,6 +24,25 @@ PG_ADMIN_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+PG_SKIP = "PostgreSQL unreachable"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One loud line when the PostgreSQL half of the suite did not run."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if PG_SKIP in str(getattr(report, "longrepr", ""))
+    ]
+    if skipped:
+        terminalreporter.write_line(
+            f"WARNING: {len(skipped)} PostgreSQL tests were SKIPPED ({PG_ADMIN_URL} unreachable); "
+            "set SIMHIVE_TEST_POSTGRES_URL or start PostgreSQL",
+            red=True,
+            bold=True,
+        )
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--backend",
@@ -59,7 +78,7 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable: {exc}")
+        pytest.skip(f"{PG_SKIP}: {exc}")
     url = sa.engine.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield url
