@@ -147,20 +147,23 @@ class Worker:
         return ticked
 
     def _flap(self) -> None:
-        """Once a minute, let simulated SIMs go offline and online as SIM banks do."""
-        gateway = self.gateways.get("simulator")
-        flap = getattr(gateway, "flap", None)
+        """Once a minute, let gateways that model SIM banks take their SIMs offline and back.
+
+        Each gateway is asked about its own numbers only.
+        """
         now = self.db.clock.now()
-        if flap is None or self.settings.simulator_flap_probability <= 0:
-            return
         if self._last_flap is not None and (now - self._last_flap).total_seconds() < 60:
             return
         self._last_flap = now
-        with self.db.uow(write=False) as uow:
-            mdns = inventory.gateway_mdns(uow, gateway="simulator")
-        for mdn, online in flap(mdns):
-            with self.db.uow() as uow:
-                lifecycle.set_number_online(uow, mdn=mdn, online=online)
+        for name, gateway in self.gateways.items():
+            flap = getattr(gateway, "flap", None)
+            if flap is None or not getattr(gateway, "flap_probability", 0):
+                continue
+            with self.db.uow(write=False) as uow:
+                mdns = inventory.gateway_mdns(uow, gateway=name)
+            for mdn, online in flap(mdns):
+                with self.db.uow() as uow:
+                    lifecycle.set_number_online(uow, mdn=mdn, online=online)
 
     def _deliver_due(self, result: PassResult, *, wait: bool) -> None:
         kinds = (EventKind.WEBHOOK.value, EventKind.GATEWAY.value)
