@@ -318,16 +318,14 @@ class TestAuction:
         sweep(db)
         with db.uow(write=False) as uow:
             (event,) = uow.session.scalars(select(Event)).all()
-        assert event.event_type == "priority_request"
+        assert event.event_type == "bid.won"
         import json
 
         assert json.loads(event.payload) == {
-            "event": "priority_request",
-            "status": "ok",
-            "id": str(bid.id),
+            "activation_id": str(bid.id),
             "mdn": mdn,
             "service": "Google",
-            "price": "1.30",
+            "price_cents": "130",
         }
 
     def test_multi_service_bids_outbid_by_one_cent(self, db: Database, alice: Customer) -> None:

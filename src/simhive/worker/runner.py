@@ -9,6 +9,7 @@ recovered by another one; on PostgreSQL many workers share the work with
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ from simhive.core.events.models import EventKind
 from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.db.uow import Database
+from simhive.dialects.command import webhooks as command_webhooks
 from simhive.observability import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from simhive.worker import delivery, inbound
 
@@ -198,9 +200,11 @@ class Worker:
             if event.kind == EventKind.GATEWAY:
                 outcome = self._call_gateway(event)
             else:
+                # Core queued facts; the account's webhook speaks the command API.
+                body = command_webhooks.render(event.event_type, event.payload, self.settings)
                 outcome = delivery.deliver(
                     self.http,
-                    event,
+                    dataclasses.replace(event, payload=body),
                     now=self.db.clock.now(),
                     allow_private=self.settings.webhook_allow_private,
                 )

@@ -23,7 +23,6 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.db.uow import UnitOfWork
-from simhive.kit.money import format_amount, from_cents
 
 log = logging.getLogger(__name__)
 
@@ -229,18 +228,16 @@ def _win(uow: UnitOfWork, group: list[Activation], number: Number) -> None:
         reserve(uow, activation, number, markup=activation.markup)
         service = uow.session.get(Service, activation.service_id)
         assert service is not None
-        # 000 "Winning of a priority request" (004 names the event premium_request).
+        # A domain fact; each dialect words it (the command API: priority_request).
         events.enqueue_webhook(
             uow,
             account=account,
-            event_type=uow.settings.priority_event_name,
+            event_type=events.BID_WON,
             fields={
-                "event": uow.settings.priority_event_name,
-                "status": "ok",
-                "id": str(activation.id),
+                "activation_id": str(activation.id),
                 "mdn": number.mdn,
                 "service": service.name,
-                "price": format_amount(from_cents(activation.price_cents)),
+                "price_cents": str(activation.price_cents),
             },
         )
 

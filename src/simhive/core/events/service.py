@@ -14,6 +14,10 @@ from simhive.core.errors import NotFound
 from simhive.core.events.models import Event, EventAttempt, EventKind, EventStatus
 from simhive.db.uow import UnitOfWork
 
+# The webhook events core emits: domain facts, worded by each dialect when delivered.
+ACTIVATION_COMPLETED = "activation.completed"
+BID_WON = "bid.won"
+
 
 @dataclass(frozen=True, slots=True)
 class ClaimedEvent:

@@ -21,9 +21,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore_returning
-from simhive.kit.money import format_amount, from_cents
 from simhive.kit.phone import normalize_mdn
-from simhive.kit.timefmt import new_york_text, unix_seconds
 from simhive.pins import extract_pin
 
 log = logging.getLogger(__name__)
@@ -246,33 +244,34 @@ def _complete(
     reserved_at = activation.reserved_at
     lifecycle.close(uow, activation, ActivationStatus.COMPLETED)
     events.enqueue_webhook(
-        uow, account=account, event_type="incoming_message", fields=webhook_fields(message, service)
+        uow,
+        account=account,
+        event_type=events.ACTIVATION_COMPLETED,
+        fields=completed_facts(message, service),
     )
     uow.session.flush()
     waited = (message.received_at - reserved_at).total_seconds() if reserved_at else None
     return Routed(message.id, MessageStatus.ROUTED, service.name, activation.id, waited)
 
 
-def webhook_fields(message: Message, service: Service) -> dict[str, str]:
-    """000 "Incoming messages": the form fields of an incoming_message webhook."""
+def completed_facts(message: Message, service: Service) -> dict[str, str]:
+    """What happened when an SMS completed a request, for the dialects to word."""
     return {
-        "event": "incoming_message",
-        "id": str(message.activation_id),
-        "timestamp": str(unix_seconds(message.received_at)),
-        "date_time": new_york_text(message.received_at),
-        "from": message.sender,
+        "activation_id": str(message.activation_id),
+        "message_id": str(message.id),
+        "received_at": message.received_at.isoformat(),
+        "sender": message.sender,
         "to": message.to_mdn,
         "service": service.name,
-        "reply": message.text,
+        "text": message.text,
         "pin": message.pin or "",
-        "price": format_amount(from_cents(message.price_cents)),
+        "price_cents": str(message.price_cents),
     }
 
 
 @dataclass(frozen=True, slots=True)
 class MessageView:
-    timestamp: int
-    date_time: str
+    received_at: datetime
     sender: str
     to: str
     service: str
@@ -319,8 +318,7 @@ def read_sms(
         raise NoMessages()
     return [
         MessageView(
-            timestamp=unix_seconds(m.received_at),
-            date_time=new_york_text(m.received_at),
+            received_at=m.received_at,
             sender=m.sender,
             to=m.to_mdn,
             service=name,

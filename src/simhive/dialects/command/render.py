@@ -11,6 +11,7 @@ import orjson
 from simhive.core.activations.views import ActivationView
 from simhive.core.messages.service import MessageView
 from simhive.kit.money import format_amount, from_cents
+from simhive.kit.timefmt import new_york_text, unix_seconds
 
 
 def dumps(value: Any) -> str:
@@ -60,8 +61,8 @@ def activation(v: ActivationView, *, with_price: bool) -> dict[str, Any]:
 def message(m: MessageView) -> dict[str, Any]:
     """One `read_sms` entry: `timestamp` a string, `price` a number (000)."""
     return {
-        "timestamp": str(m.timestamp),
-        "date_time": m.date_time,
+        "timestamp": str(unix_seconds(m.received_at)),
+        "date_time": new_york_text(m.received_at),
         "from": m.sender,
         "to": m.to,
         "service": m.service,
