@@ -132,7 +132,7 @@ class TestCrash:
             assert uow.session.scalar(select(func.count()).select_from(Message)) == COUNT
             refs = set(uow.session.scalars(select(Message.gateway_ref)))
             completed = uow.session.scalar(
-                select(func.count()).where(Activation.status == "Completed")
+                select(func.count()).where(Activation.status == "completed")
             )
         assert refs == {f"crash-{i}" for i in range(COUNT)}
         assert completed == COUNT

@@ -102,7 +102,7 @@ class TestServiceNamesInAnyCase:
     def test_bids_in_two_cases_are_one_bid(self, db: Database, alice: Customer) -> None:
         views = request(db, alice, "Google", "GOOGLE", "Amazon")
         assert sorted(v.service for v in views) == ["Amazon", "Google"]
-        assert statuses(db) == ["Awaiting MDN", "Awaiting MDN"]
+        assert statuses(db) == ["awaiting_mdn", "awaiting_mdn"]
 
     def test_a_broken_bid_fails_nobody_elses_reject_nor_the_sweep(
         self, db: Database, alice: Customer, clock: FrozenClock
@@ -130,7 +130,7 @@ class TestServiceNamesInAnyCase:
                 )
             )
         reject(db, bob, bobs.id)  # frees the number: the broken group may not have it
-        assert statuses(db)[0] == "Rejected"
+        assert statuses(db)[0] == "rejected"
         assert lease_of(db, mdn) is None
         carol = world.customer(db, "carol")
         (carols,) = request(db, carol, "Yahoo")
@@ -139,7 +139,7 @@ class TestServiceNamesInAnyCase:
         with db.uow() as uow:
             assert lifecycle.expire_due(uow) == 1
             assert lifecycle.match_bids(uow) == 0
-        assert statuses(db)[3] == "Timed Out"
+        assert statuses(db)[3] == "timed_out"
         assert lease_of(db, mdn) is None
 
 
@@ -165,7 +165,7 @@ class TestLeases:
             activations.reject(uow, account=account, activation_id=str(amazon.id))  # type: ignore[arg-type]
 
         assert held_open_while(db, reject_amazon, expire) == []
-        assert sorted(statuses(db)) == ["Rejected", "Timed Out"]
+        assert sorted(statuses(db)) == ["rejected", "timed_out"]
         assert lease_of(db, mdn) is None
         assert world.available(db, alice) == Decimal("10.00")
 
@@ -193,7 +193,7 @@ class TestParallelRejects:
 
         errors = held_open_while(db, reject_google, lambda: reject(db, alice, amazon.id))
         assert errors == []
-        assert statuses(db) == ["Rejected", "Rejected"]
+        assert statuses(db) == ["rejected", "rejected"]
         with db.uow(write=False) as uow:
             assert uow.session.scalar(select(func.count()).select_from(Rejection)) == 1
         assert lease_of(db, mdn) is None

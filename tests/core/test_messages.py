@@ -79,7 +79,7 @@ class TestMultiServiceRouting:
         # A second Google SMS must not complete (and charge) the Amazon request.
         again = receive(db, mdn, *GOOGLE)
         assert again is not None and again.status == MessageStatus.UNROUTED
-        assert states(db) == {"Google": "Completed", "Amazon": "Reserved"}
+        assert states(db) == {"Google": "completed", "Amazon": "reserved"}
         assert world.balance(db, alice) == Decimal("9.00")
         last = receive(db, mdn, *AMAZON)
         assert last is not None and last.service == "Amazon"
@@ -92,7 +92,7 @@ class TestMultiServiceRouting:
         request(db, alice, "Google", "Amazon")
         stray = receive(db, mdn, "55555", "Your Lyft code is 1234")
         assert stray is not None and stray.status == MessageStatus.UNROUTED
-        assert states(db) == {"Google": "Reserved", "Amazon": "Reserved"}
+        assert states(db) == {"Google": "reserved", "Amazon": "reserved"}
 
     def test_the_operators_patterns_decide(self, db: Database, alice: Customer) -> None:
         from decimal import Decimal as D
@@ -169,7 +169,7 @@ class TestStrandedMessages:
         finally:
             worker.stop()
         assert result.expired == 0 and result.rerouted == 1
-        assert states(db) == {"Google": "Completed"}
+        assert states(db) == {"Google": "completed"}
         with db.uow(write=False) as uow:
             assert uow.session.get(Message, message_id).status == "routed"  # type: ignore[union-attr]
 
@@ -183,7 +183,7 @@ class TestStrandedMessages:
         with db.uow() as uow:
             message_id = uow.session.scalar(select(Message.id))
             assert messages.route_message(uow, message_id) is not None  # type: ignore[arg-type]
-        assert states(db) == {"Google": "Timed Out"}
+        assert states(db) == {"Google": "timed_out"}
         assert world.balance(db, alice) == Decimal("10.00")
 
     def test_a_request_waits_only_so_long_for_its_stranded_sms(

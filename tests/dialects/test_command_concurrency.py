@@ -45,7 +45,7 @@ class TestRacingRequests:
         with db.uow(write=False) as uow:
             reserved = Counter(
                 uow.session.scalars(
-                    select(Activation.account_id).where(Activation.status == "Reserved")
+                    select(Activation.account_id).where(Activation.status == "reserved")
                 )
             )
             held = dict(

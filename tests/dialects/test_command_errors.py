@@ -58,7 +58,7 @@ class TestOperations:
             in metrics
         )
         for name in (
-            'simhive_activations{state="Reserved"}',
+            'simhive_activations{state="reserved"}',
             "simhive_outbox_backlog",
             "simhive_sms_received_total",
             "simhive_time_to_code_seconds",

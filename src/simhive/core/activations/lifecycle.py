@@ -12,6 +12,7 @@ from datetime import timedelta
 from functools import partial
 
 from sqlalchemy import exists, or_, select
+from sqlalchemy.exc import OperationalError
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations.models import OPEN_STATUSES, Activation, ActivationStatus
@@ -25,6 +26,9 @@ from simhive.core.messages.models import Message, MessageStatus
 from simhive.db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# PostgreSQL's SQLSTATE for a NOWAIT lock that another transaction holds.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def current_view(uow: UnitOfWork, activation: Activation) -> ActivationView:
@@ -127,12 +131,23 @@ def _contained(uow: UnitOfWork, what: str, key: int, step: Callable[[], object])
     try:
         with uow.session.begin_nested():
             return step()
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            log.exception("%s %s failed; left for the next sweep", what, key)
+        return None
     except Exception:
         log.exception("%s %s failed; left for the next sweep", what, key)
         return None
 
 
 def _group(uow: UnitOfWork, activation: Activation) -> list[Activation]:
+    """Lock a waiting bid's group, or fail at once if another transaction holds it.
+
+    Offers run while the offering transaction holds a number and requests of its own;
+    waiting here for a bid that someone is rejecting or expiring (and who may be
+    waiting for that number) would close a deadlock. NOWAIT fails the step instead
+    (`_contained` undoes it); the bid gets the next freed number or the match sweep.
+    """
     return list(
         uow.session.scalars(
             select(Activation)
@@ -141,7 +156,7 @@ def _group(uow: UnitOfWork, activation: Activation) -> list[Activation]:
                 Activation.status == ActivationStatus.AWAITING_MDN,
             )
             .order_by(Activation.id)
-            .with_for_update(key_share=True)
+            .with_for_update(key_share=True, nowait=True)
             .execution_options(populate_existing=True)
         )
     )

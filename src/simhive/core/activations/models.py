@@ -13,13 +13,13 @@ from simhive.db.types import UtcDateTime
 
 
 class ActivationStatus(StrEnum):
-    """The status strings of the command reference (000, request_status)."""
+    """Where a one-time request stands; each dialect words these in its own tokens."""
 
-    AWAITING_MDN = "Awaiting MDN"
-    RESERVED = "Reserved"
-    COMPLETED = "Completed"
-    REJECTED = "Rejected"
-    TIMED_OUT = "Timed Out"
+    AWAITING_MDN = "awaiting_mdn"
+    RESERVED = "reserved"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
 
 
 OPEN_STATUSES = (ActivationStatus.AWAITING_MDN, ActivationStatus.RESERVED)
@@ -38,8 +38,8 @@ class Activation(Base):
             "number_id",
             "service_id",
             unique=True,
-            sqlite_where=text("status = 'Reserved'"),
-            postgresql_where=text("status = 'Reserved'"),
+            sqlite_where=text("status = 'reserved'"),
+            postgresql_where=text("status = 'reserved'"),
         ),
     )
 

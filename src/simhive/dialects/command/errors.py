@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from simhive.core.errors import CoreError, ErrorCode
+from simhive.dialects.command.render import status_text
 from simhive.kit.money import format_amount
 
 # Strings quoted from the references (000, 001, 004) are kept letter for letter;
@@ -33,7 +34,7 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
         f"Insufficient funds. Your balance is ${format_amount(e.fields['available'])}"
     ),
     ErrorCode.UNKNOWN_REQUEST: lambda e: "Invalid request ID",
-    ErrorCode.REQUEST_CLOSED: lambda e: f"The request is already {e.fields['status']}",
+    ErrorCode.REQUEST_CLOSED: lambda e: f"The request is already {status_text(e.fields['status'])}",
     ErrorCode.NO_MESSAGES: lambda e: "No messages",
     ErrorCode.CONFLICT: lambda e: e.detail,
     ErrorCode.NOT_FOUND: lambda e: e.detail,

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from simhive.core.activations.models import ActivationStatus
 from simhive.core.activations.views import ActivationView
 from simhive.core.messages.service import MessageView
 from simhive.kit.money import format_amount, from_cents
@@ -41,13 +42,28 @@ def error(message: str) -> str:
     return dumps({"status": "error", "message": message})
 
 
+# The status strings of the command reference (000, request_status).
+STATUS_TEXT = {
+    ActivationStatus.AWAITING_MDN: "Awaiting MDN",
+    ActivationStatus.RESERVED: "Reserved",
+    ActivationStatus.COMPLETED: "Completed",
+    ActivationStatus.REJECTED: "Rejected",
+    ActivationStatus.TIMED_OUT: "Timed Out",
+}
+
+
+def status_text(status: str) -> str:
+    """A core status as the command API writes it."""
+    return STATUS_TEXT[ActivationStatus(status)]
+
+
 def activation(v: ActivationView, *, with_price: bool) -> dict[str, Any]:
     """One entry of `request` (with price) or `request_status` (without, as in 000)."""
     entry: dict[str, Any] = {
         "id": str(v.id),
         "mdn": v.mdn,
         "service": v.service,
-        "status": v.status.value,
+        "status": STATUS_TEXT[v.status],
         "state": v.state,
         "markup": v.markup,
     }
