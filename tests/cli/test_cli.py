@@ -39,8 +39,8 @@ class TestAccounts:
         assert code == 0
         key = out.strip().splitlines()[-1]
         assert re.fullmatch(r"[0-9a-f]{32}", key)
-        from simhive import ops
         from simhive.app import database_from
+        from simhive.operations import accounts as ops
         from simhive.settings import Settings
 
         db = database_from(Settings())
@@ -117,10 +117,10 @@ class TestNumbersAndSms:
             "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
         )
         simhive("account", "credit", "ann", "5")
-        from simhive import ops
         from simhive.app import database_from
         from simhive.core.accounts import service as accounts
         from simhive.core.activations import service as activations
+        from simhive.operations import accounts as ops
         from simhive.settings import Settings
 
         db = database_from(Settings())

@@ -10,7 +10,7 @@ from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.db.uow import UnitOfWork
-from simhive.kit.money import from_cents, to_cents
+from simhive.kit.money import CENT, from_cents, to_cents
 
 
 def lock_account(uow: UnitOfWork, account_id: int) -> None:
@@ -96,6 +96,16 @@ def post_entry(
     uow.session.add(entry)
     uow.session.flush()
     return entry
+
+
+def credit(
+    uow: UnitOfWork, *, account_id: int, amount: Decimal, memo: str | None = None
+) -> LedgerEntry:
+    """An operator's credit; a negative amount is an adjustment, never below the available funds."""
+    if not amount.is_finite() or amount == 0 or amount != amount.quantize(CENT):
+        raise InvalidParameter("amount", str(amount), "a non-zero amount in whole cents")
+    kind = EntryKind.CREDIT if amount > 0 else EntryKind.ADJUSTMENT
+    return post_entry(uow, account_id=account_id, amount=amount, kind=kind, memo=memo)
 
 
 def place_hold(uow: UnitOfWork, *, account_id: int, amount: Decimal, reference: str) -> Hold:

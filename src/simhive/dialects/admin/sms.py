@@ -1,0 +1,45 @@
+"""Admin API: inbound SMS handed in as a gateway would.
+
+No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
+"""
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from simhive.db.uow import Database
+from simhive.operations import messages as ops
+
+
+class SmsInject(BaseModel):
+    to: str
+    sender: str = Field(alias="from")
+    text: str
+
+
+class SmsView(BaseModel):
+    duplicate: bool
+    message_id: int | None = None
+    status: str | None = None
+    activation_id: int | None = None
+    service: str | None = None
+
+
+def router(db: Database) -> APIRouter:
+    """Routes under /sms."""
+    routes = APIRouter(prefix="/sms", tags=["sms"])
+
+    @routes.post("")
+    def inject_sms(body: SmsInject) -> SmsView:
+        """Deliver an inbound SMS as a gateway would."""
+        info = ops.inject_sms(db, to=body.to, sender=body.sender, text=body.text)
+        if info is None:
+            return SmsView(duplicate=True)
+        return SmsView(
+            duplicate=False,
+            message_id=info.message_id,
+            status=info.status,
+            activation_id=info.activation_id,
+            service=info.service,
+        )
+
+    return routes

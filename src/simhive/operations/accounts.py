@@ -1,0 +1,111 @@
+"""Accounts and their money, as an operator manages them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from simhive.core.accounts import service as accounts
+from simhive.core.accounts.models import Account, Role, StatusShape
+from simhive.core.errors import InvalidWebhookUrl
+from simhive.core.ledger import service as ledger
+from simhive.db.uow import Database, UnitOfWork
+from simhive.kit.netcheck import webhook_url_problem
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    id: int
+    username: str
+    email: str
+    role: str
+    active: bool
+    webhook_url: str | None
+    webhook_secret: str
+    status_shape: str
+    balance: Decimal
+    available: Decimal
+
+
+def _info(uow: UnitOfWork, account: Account) -> AccountInfo:
+    return AccountInfo(
+        id=account.id,
+        username=account.username,
+        email=account.email,
+        role=account.role,
+        active=account.active,
+        webhook_url=account.webhook_url,
+        webhook_secret=account.webhook_secret,
+        status_shape=account.status_shape,
+        balance=ledger.balance(uow, account.id),
+        available=ledger.available(uow, account.id),
+    )
+
+
+def create_account(
+    db: Database, *, username: str, email: str, password: str, admin: bool = False
+) -> tuple[AccountInfo, str]:
+    """Create an account; returns it and its API key (shown this once)."""
+    with db.uow() as uow:
+        created = accounts.create_account(
+            uow,
+            username=username,
+            email=email,
+            password=password,
+            role=Role.ADMIN if admin else Role.CUSTOMER,
+        )
+        return _info(uow, created.account), created.api_key
+
+
+def account_info(db: Database, name: str) -> AccountInfo:
+    with db.uow(write=False) as uow:
+        return _info(uow, accounts.find_account(uow, name))
+
+
+def credit(db: Database, *, name: str, amount: Decimal, memo: str | None = None) -> AccountInfo:
+    """Add funds (a negative amount is an adjustment, refused below the available funds)."""
+    with db.uow() as uow:
+        account = accounts.find_account(uow, name)
+        ledger.credit(uow, account_id=account.id, amount=amount, memo=memo)
+        return _info(uow, account)
+
+
+def set_account(
+    db: Database,
+    *,
+    name: str,
+    webhook_url: str | None = None,
+    clear_webhook: bool = False,
+    status_shape: StatusShape | None = None,
+    active: bool | None = None,
+) -> AccountInfo:
+    """Change an account's settings; a webhook URL is checked before anything is written."""
+    if webhook_url is not None:
+        problem = webhook_url_problem(webhook_url, allow_private=db.settings.webhook_allow_private)
+        if problem is not None:
+            raise InvalidWebhookUrl(webhook_url, problem)
+    with db.uow() as uow:
+        account = accounts.find_account(uow, name)
+        accounts.update_account(
+            uow,
+            account=account,
+            webhook_url=webhook_url,
+            clear_webhook=clear_webhook,
+            status_shape=status_shape,
+            active=active,
+        )
+        return _info(uow, account)
+
+
+def issue_key(db: Database, *, name: str) -> str:
+    """A new API key for an account (the old ones keep working)."""
+    with db.uow() as uow:
+        return accounts.issue_api_key(uow, account=accounts.find_account(uow, name))
+
+
+def revoke_key(db: Database, *, name: str, prefix: str) -> int:
+    """Revoke an account's API key by its first 8 characters (or the whole key)."""
+    with db.uow() as uow:
+        return accounts.revoke_api_keys(
+            uow, account=accounts.find_account(uow, name), prefix=prefix
+        )
