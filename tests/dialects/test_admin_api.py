@@ -27,6 +27,12 @@ def root(db: Database) -> Customer:
     return world.customer(db, "root", admin=True, credit="0")
 
 
+@pytest.fixture
+def auth(root: Customer) -> str:
+    """The bearer credential of an operator allowed everything."""
+    return root.api_key
+
+
 def call(
     method: str, url: str, key: str | None, headers: dict[str, str] | None = None, **kwargs: object
 ) -> httpx.Response:
@@ -187,3 +193,159 @@ class TestAdminOperations:
             call("GET", base_url + "/openapi.json", None).json()["info"]["title"]
             == "simhive admin API"
         )
+
+
+def _state(db: Database) -> tuple[object, ...]:
+    """Everything an operator's bad input could have changed."""
+    from sqlalchemy import func, select
+
+    from simhive.core.ledger.models import LedgerEntry
+    from simhive.core.messages.models import Message
+    from simhive.operations import accounts, numbers, services
+
+    with db.uow(write=False) as uow:
+        entries = uow.session.scalar(select(func.count(LedgerEntry.id)))
+        stored = uow.session.scalar(select(func.count(Message.id)))
+    return (
+        services.list_services(db),
+        numbers.list_numbers(db),
+        accounts.account_info(db, "root"),
+        entries,
+        stored,
+    )
+
+
+HUGE = "9" * 30
+BAD_INPUTS: list[tuple[str, str, object]] = [
+    ("PUT", "/services/Google", {"price": "1.005"}),
+    ("PUT", "/services/Google", {"price": 1.005}),
+    ("PUT", "/services/Google", {"price": "-1"}),
+    ("PUT", "/services/Google", {"price": "NaN"}),
+    ("PUT", "/services/Google", {"price": "Infinity"}),
+    ("PUT", "/services/Google", {"price": "-Infinity"}),
+    ("PUT", "/services/Google", {"price": 1e308}),
+    ("PUT", "/services/Google", {"price": HUGE}),
+    ("PUT", "/services/Google", {"price": "1E+999999999"}),
+    ("PUT", "/services/Google", {"price": "1E-999999999"}),
+    ("PUT", "/services/Google", {"ltr_price": "0.001"}),
+    ("PUT", "/services/Google", {"ltr_short_price": "-0.01"}),
+    ("PUT", "/services/Google", {"order_id": int(HUGE)}),
+    ("PUT", "/services/Google", {"order_id": 0}),
+    ("PUT", "/services/Google", {"price": "abc"}),
+    ("PUT", "/services/Goo%00gle", {"price": "1"}),
+    ("PUT", "/services/" + "G" * 300, {"price": "1"}),
+    ("PUT", "/services/" + "G" * 65, {"price": "1"}),
+    ("PUT", "/services/a,b", {"price": "1"}),
+    ("POST", "/accounts/root/credit", {"amount": "0.001"}),
+    ("POST", "/accounts/root/credit", {"amount": "NaN"}),
+    ("POST", "/accounts/root/credit", {"amount": "Infinity"}),
+    ("POST", "/accounts/root/credit", {"amount": HUGE}),
+    ("POST", "/accounts/root/credit", {"amount": int(HUGE)}),
+    ("POST", "/accounts/root/credit", {"amount": "1E+999999999"}),
+    ("POST", "/accounts/root/credit", {"amount": "-" + HUGE}),
+    ("POST", "/accounts/root/credit", {"amount": "1", "memo": "m" * 256}),
+    ("POST", "/accounts/root/credit", {"amount": "1", "memo": "a\x00b"}),
+    ("POST", "/accounts/root/credit", {}),
+    ("POST", "/accounts", {"username": "x\x00y", "email": "x@example.com", "password": "p" * 8}),
+    ("POST", "/accounts", {"username": "xy", "email": "x" * 250 + "@ex.com", "password": "p" * 8}),
+    ("POST", "/accounts", {"username": "xy", "email": "x\x00@ex.com", "password": "p" * 8}),
+    ("POST", "/accounts", {"username": "xy", "email": "x@example.com", "password": "p" * 2000}),
+    ("PATCH", "/accounts/root", {"webhook_url": "http://example.com/" + "a" * 3000}),
+    ("PATCH", "/accounts/root", {"webhook_url": "http://example.com/\x00"}),
+    ("PATCH", "/accounts/root", {"status_shape": "sideways"}),
+    ("GET", "/accounts/ro%00ot", None),
+    ("POST", "/numbers", {"count": 1, "state": "N\x00"}),
+    ("POST", "/numbers", {"count": int(HUGE)}),
+    ("POST", "/numbers", {"count": 1, "areacode": "2" * 100}),
+    ("PATCH", "/numbers/1212%005550123", {"online": True}),
+    ("PATCH", "/numbers/12125550123", {"online": "maybe"}),
+    ("POST", "/sms", {"to": "12125550123", "from": "x\x00", "text": "hi"}),
+    ("POST", "/sms", {"to": "12125550123", "from": "x" * 65, "text": "hi"}),
+    ("POST", "/sms", {"to": "1" * 40, "from": "22000", "text": "hi"}),
+    ("POST", "/sms", {"to": "12125550123", "from": "22000", "text": "a\x00b"}),
+    ("POST", f"/events/{HUGE}/retry", None),
+    ("POST", "/events/0/retry", None),
+    ("GET", "/events?limit=100000", None),
+]
+
+
+class TestAdminBadInput:
+    """Every bad value answers problem JSON with a 4xx and writes nothing."""
+
+    @pytest.mark.parametrize(("method", "path", "body"), BAD_INPUTS)
+    def test_answers_problem_json_and_changes_nothing(
+        self, base_url: str, db: Database, auth: str, method: str, path: str, body: object
+    ) -> None:
+        world.service(db, "Google", "1.00")
+        before = _state(db)
+        answer = call(method, base_url + path, auth, json=body)
+        assert 400 <= answer.status_code < 500, (answer.status_code, answer.text)
+        assert answer.headers["content-type"] == "application/problem+json", answer.text
+        problem = answer.json()
+        assert problem["status"] == answer.status_code and problem["detail"]
+        assert _state(db) == before
+
+    def test_a_clashing_order_id_is_409(self, base_url: str, db: Database, auth: str) -> None:
+        call("PUT", base_url + "/services/Google", auth, json={"price": "1", "order_id": 7})
+        before = _state(db)
+        clash = call("PUT", base_url + "/services/Amazon", auth, json={"order_id": 7})
+        assert clash.status_code == 409, clash.text
+        assert clash.headers["content-type"] == "application/problem+json"
+        assert "order id 7 belongs to service Google" in clash.json()["detail"]
+        assert _state(db) == before
+        same = call("PUT", base_url + "/services/Google", auth, json={"order_id": 7})
+        assert same.status_code == 200
+
+    def test_a_non_utf8_csv_is_refused(self, base_url: str, db: Database, auth: str) -> None:
+        before = _state(db)
+        answer = call(
+            "POST",
+            base_url + "/numbers/import",
+            auth,
+            content="mdn,carrier,gateway\n12125550123,Télé,simulator\n".encode("latin-1"),
+        )
+        assert answer.status_code == 422, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert "not UTF-8" in answer.json()["detail"]
+        assert _state(db) == before
+
+    def test_csv_rows_that_no_column_holds_are_refused_each(
+        self, base_url: str, db: Database, auth: str
+    ) -> None:
+        answer = call(
+            "POST",
+            base_url + "/numbers/import",
+            auth,
+            content=(
+                "mdn,carrier,state,area_code,gateway\n"
+                f"12125550101,{'C' * 33},NY,212,simulator\n"
+                "12125550102,ATT,ZZ,212,simulator\n"
+                "12125550103,ATT,NY,21234,simulator\n"
+                "12125550104,A\x00T,NY,212,simulator\n"
+                f"12125550105,ATT,NY,212,{'g' * 33}\n"
+                "12125550106,ATT,NY,212,simulator\n"
+            ),
+        )
+        assert answer.status_code == 200, answer.text
+        result = answer.json()
+        assert (result["added"], result["duplicates"]) == (1, 0)
+        assert [e.split(":")[0] for e in result["errors"]] == [f"line {n}" for n in range(2, 7)]
+
+    def test_an_unexpected_error_is_problem_json_with_the_request_id(
+        self, base_url: str, db: Database, auth: str
+    ) -> None:
+        from sqlalchemy import text
+
+        # A real failure: the events table is gone from under the server.
+        with db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE events RENAME TO events_gone"))
+        try:
+            answer = call("GET", base_url + "/events", auth, headers={"x-request-id": "rid-42"})
+        finally:
+            with db.engine.begin() as conn:
+                conn.execute(text("ALTER TABLE events_gone RENAME TO events"))
+        assert answer.status_code == 500
+        assert answer.headers["content-type"] == "application/problem+json"
+        body = answer.json()
+        assert body["request_id"] == "rid-42" and "rid-42" in body["detail"]
+        assert "Traceback" not in answer.text

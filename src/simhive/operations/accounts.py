@@ -7,10 +7,22 @@ from decimal import Decimal
 
 from simhive.core.accounts import service as accounts
 from simhive.core.accounts.models import Account, Role, StatusShape
-from simhive.core.errors import InvalidWebhookUrl
+from simhive.core.errors import InvalidParameter, InvalidWebhookUrl
 from simhive.core.ledger import service as ledger
 from simhive.db.uow import Database, UnitOfWork
 from simhive.kit.netcheck import webhook_url_problem
+
+# What the accounts table holds (and, for passwords, what is worth hashing).
+EMAIL_LENGTH = 254
+PASSWORD_LENGTH = 1024
+WEBHOOK_URL_LENGTH = 2048
+
+
+def _fits(name: str, value: str, limit: int, *, shown: str | None = None) -> None:
+    if len(value) > limit or "\x00" in value:
+        raise InvalidParameter(
+            name, shown or value[:64], f"{name} must be at most {limit} characters, without NUL"
+        )
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ def create_account(
     db: Database, *, username: str, email: str, password: str, admin: bool = False
 ) -> tuple[AccountInfo, str]:
     """Create an account; returns it and its API key (shown this once)."""
+    _fits("email", email, EMAIL_LENGTH)
+    _fits("password", password, PASSWORD_LENGTH, shown="***")
     with db.uow() as uow:
         created = accounts.create_account(
             uow,
@@ -81,6 +95,7 @@ def set_account(
 ) -> AccountInfo:
     """Change an account's settings; a webhook URL is checked before anything is written."""
     if webhook_url is not None:
+        _fits("webhook_url", webhook_url, WEBHOOK_URL_LENGTH)
         problem = webhook_url_problem(webhook_url, allow_private=db.settings.webhook_allow_private)
         if problem is not None:
             raise InvalidWebhookUrl(webhook_url, problem)

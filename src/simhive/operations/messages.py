@@ -7,12 +7,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from simhive.core.errors import InvalidParameter
 from simhive.core.messages import service as messages
 from simhive.core.messages.models import Message
 from simhive.db.uow import Database
 
 # The gateway name stored on SMS that an operator injected (CLI or admin API).
 INJECTED_GATEWAY = "cli"
+# Longer than any concatenated SMS a phone delivers.
+TEXT_LENGTH = 10_000
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,11 @@ class MessageInfo:
 
 def inject_sms(db: Database, *, to: str, sender: str, text: str) -> MessageInfo | None:
     """Deliver an inbound SMS: stored first, then routed in a savepoint; None if seen before."""
+    for name, value, limit in (("to", to, 32), ("from", sender, 64), ("text", text, TEXT_LENGTH)):
+        if len(value) > limit or "\x00" in value:
+            raise InvalidParameter(
+                name, value[:64], f"{name} must be at most {limit} characters, without NUL"
+            )
     sms = messages.Inbound(
         to=to,
         sender=sender,

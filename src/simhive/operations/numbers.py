@@ -106,9 +106,9 @@ def add_simulated_numbers(
     return infos
 
 
-def import_numbers(db: Database, source: str | Path) -> ImportResult:
-    """Import numbers from CSV in one transaction (one commit for the whole file)."""
-    text = Path(source).read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
+def import_numbers(db: Database, source: bytes | Path) -> ImportResult:
+    """Import numbers from a CSV file or body in one transaction (one commit for it all)."""
+    text = imports.decode(source.read_bytes() if isinstance(source, Path) else source)
     with db.uow() as uow:
         result = imports.import_numbers(uow, text=text)
         if result.added:

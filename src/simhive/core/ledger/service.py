@@ -8,9 +8,12 @@ from sqlalchemy import Row, func, select, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
+from simhive.core.ledger.amounts import checked_amount
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.db.uow import UnitOfWork
-from simhive.kit.money import CENT, from_cents, to_cents
+from simhive.kit.money import from_cents, to_cents
+
+MEMO_LENGTH = 255  # ledger_entries.memo
 
 
 def lock_account(uow: UnitOfWork, account_id: int) -> None:
@@ -102,8 +105,13 @@ def credit(
     uow: UnitOfWork, *, account_id: int, amount: Decimal, memo: str | None = None
 ) -> LedgerEntry:
     """An operator's credit; a negative amount is an adjustment, never below the available funds."""
-    if not amount.is_finite() or amount == 0 or amount != amount.quantize(CENT):
+    amount = checked_amount("amount", amount, signed=True)
+    if amount == 0:
         raise InvalidParameter("amount", str(amount), "a non-zero amount in whole cents")
+    if memo is not None and (len(memo) > MEMO_LENGTH or "\x00" in memo):
+        raise InvalidParameter(
+            "memo", memo[:64], f"a memo is at most {MEMO_LENGTH} characters, without NUL"
+        )
     kind = EntryKind.CREDIT if amount > 0 else EntryKind.ADJUSTMENT
     return post_entry(uow, account_id=account_id, amount=amount, kind=kind, memo=memo)
 

@@ -11,15 +11,16 @@ from pydantic import BaseModel, Field
 
 from simhive.core.accounts.models import StatusShape
 from simhive.db.uow import Database
+from simhive.dialects.admin.fields import Email, Memo, Password, Url, Username
 from simhive.kit.money import format_amount
 from simhive.operations import accounts as ops
 from simhive.operations.accounts import AccountInfo
 
 
 class AccountCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    email: str
-    password: str = Field(min_length=8)
+    username: Username
+    email: Email
+    password: Password
     admin: bool = False
 
 
@@ -41,7 +42,7 @@ class AccountCreated(AccountView):
 
 
 class AccountUpdate(BaseModel):
-    webhook_url: str | None = None
+    webhook_url: Url | None = None
     clear_webhook: bool = False
     status_shape: StatusShape | None = None
     active: bool | None = None
@@ -49,7 +50,7 @@ class AccountUpdate(BaseModel):
 
 class Credit(BaseModel):
     amount: Decimal = Field(description="Two decimals at most; negative takes funds away.")
-    memo: str | None = None
+    memo: Memo | None = None
 
 
 def _account(info: AccountInfo) -> dict[str, Any]:

@@ -3,16 +3,19 @@
 No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
 """
 
+import logging
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simhive.core.accounts import service as accounts
-from simhive.core.errors import AuthFailed, CoreError
+from simhive.core.errors import AuthFailed, CoreError, InvalidParameter
 from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
 from simhive.dialects.admin import events as event_routes
@@ -20,7 +23,54 @@ from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import services as service_routes
 from simhive.dialects.admin import sms as sms_routes
 from simhive.dialects.admin.errors import from_core, problem
+from simhive.observability import request_id
 from simhive.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PATH_LENGTH = 255
+
+
+class ProblemOnError:
+    """Answer any unexpected error with problem JSON 500 naming the request id; log it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception:
+            rid = request_id.get()
+            log.exception("admin API request %s failed", rid)
+            if started or scope["type"] != "http":
+                return
+            answer = problem(
+                500,
+                "internal error",
+                f"the server failed to answer; quote request id {rid} to its operator",
+                "internal_error",
+                request_id=rid,
+            )
+            await answer(scope, receive, send)
+
+
+def plain_path(request: Request) -> None:
+    """Refuse path values no column holds (NUL, or longer than any name)."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str) and ("\x00" in value or len(value) > PATH_LENGTH):
+            raise InvalidParameter(
+                name,
+                value.replace("\x00", "")[:64],
+                f"{name} must be at most {PATH_LENGTH} characters, without NUL",
+            )
 
 
 def create_admin_app(db: Database, settings: Settings) -> FastAPI:
@@ -44,6 +94,17 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
     async def core_error(_: Request, exc: CoreError) -> JSONResponse:
         return from_core(exc)
 
+    @app.exception_handler(IntegrityError)
+    async def clash(_: Request, exc: IntegrityError) -> JSONResponse:
+        # The rules check uniqueness first; this is a writer that got there meanwhile.
+        log.info("admin API: integrity error: %s", exc.orig)
+        return problem(409, "conflict", "that clashes with a record written meanwhile", "conflict")
+
+    @app.exception_handler(DataError)
+    async def unfit(_: Request, exc: DataError) -> JSONResponse:
+        log.warning("admin API: a value the database refused: %s", exc.orig)
+        return problem(422, "invalid parameter", "a value does not fit", "invalid_parameter")
+
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         detail = "; ".join(
@@ -59,9 +120,10 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
             answer.headers[key] = value
         return answer
 
-    guarded = [Depends(admin)]
+    guarded = [Depends(admin), Depends(plain_path)]
     for domain in (account_routes, service_routes, number_routes, sms_routes, event_routes):
         app.include_router(domain.router(db), dependencies=guarded)
 
+    app.add_middleware(ProblemOnError)
     del settings
     return app

@@ -32,10 +32,12 @@ STATUS: dict[ErrorCode, int] = {
 }
 
 
-def problem(status: int, title: str, detail: str, code: str = "about:blank") -> JSONResponse:
-    """An `application/problem+json` answer."""
+def problem(
+    status: int, title: str, detail: str, code: str = "about:blank", **extensions: object
+) -> JSONResponse:
+    """An `application/problem+json` answer (RFC 9457), with any extension members."""
     return JSONResponse(
-        {"type": code, "title": title, "status": status, "detail": detail},
+        {"type": code, "title": title, "status": status, "detail": detail, **extensions},
         status_code=status,
         media_type="application/problem+json",
     )

@@ -5,7 +5,7 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from simhive.core.events.models import EventStatus
@@ -35,7 +35,7 @@ def router(db: Database) -> APIRouter:
         return [EventView(**e.__dict__) for e in ops.list_events(db, status=status, limit=limit)]
 
     @routes.post("/{event_id}/retry", status_code=202)
-    def retry_event(event_id: int) -> dict[str, str]:
+    def retry_event(event_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> dict[str, str]:
         ops.retry_event(db, event_id)
         return {"status": "queued"}
 

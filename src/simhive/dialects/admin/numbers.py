@@ -5,17 +5,18 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database, to_thread
+from simhive.dialects.admin.fields import Short
 from simhive.operations import numbers as ops
 
 
 class NumbersAdd(BaseModel):
     count: int = Field(ge=1, le=ops.MAX_SIMULATED)
-    state: str | None = None
-    areacode: str | None = None
+    state: Short | None = None
+    areacode: Short | None = None
 
 
 class NumberView(BaseModel):
@@ -54,6 +55,22 @@ CSV_BODY: dict[str, Any] = {
 }
 
 
+# A CSV line is under 100 bytes: this is hundreds of thousands of numbers.
+MAX_CSV_BYTES = 32 * 1024 * 1024
+
+
+async def csv_body(request: Request) -> bytes:
+    """The request body, refused with 413 once it passes MAX_CSV_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_CSV_BYTES:
+            raise HTTPException(413, f"a CSV body is at most {MAX_CSV_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def router(db: Database) -> APIRouter:
     """Routes under /numbers."""
     routes = APIRouter(prefix="/numbers", tags=["numbers"])
@@ -69,8 +86,7 @@ def router(db: Database) -> APIRouter:
     @routes.post("/import", openapi_extra=CSV_BODY)
     async def import_numbers(request: Request) -> ImportView:
         """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online)."""
-        text = (await request.body()).decode("utf-8", errors="replace")
-        result = await to_thread(ops.import_numbers, db, text)
+        result = await to_thread(ops.import_numbers, db, await csv_body(request))
         return ImportView(added=result.added, duplicates=result.duplicates, errors=result.errors)
 
     @routes.patch("/{mdn}")

@@ -7,13 +7,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database
+from simhive.dialects.admin.fields import Mdn, Sender, SmsText
 from simhive.operations import messages as ops
 
 
 class SmsInject(BaseModel):
-    to: str
-    sender: str = Field(alias="from")
-    text: str
+    to: Mdn
+    sender: Sender = Field(alias="from")
+    text: SmsText
 
 
 class SmsView(BaseModel):
