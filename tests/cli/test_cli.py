@@ -189,3 +189,47 @@ class TestKeys:
             with pytest.raises(AuthFailed):
                 accounts.authenticate(uow, user="ann", api_key=first)
             assert accounts.authenticate(uow, user="ann", api_key=second).username == "ann"
+
+
+class TestAdminTokens:
+    def test_create_list_revoke(self, env: Path) -> None:
+        from simhive.app import database_from
+        from simhive.core.errors import AuthFailed, Forbidden
+        from simhive.operations import operators
+        from simhive.settings import Settings
+
+        code, out = simhive(
+            "admin-token", "create", "--scope", "money", "--scope", "sms,events", "--name", "bot"
+        )
+        assert code == 0 and "money, sms, events" in out
+        secret = out.strip().splitlines()[-1]
+        db = database_from(Settings())
+        operator = operators.authorize(db, secret=secret, scope=operators.Scope.MONEY)
+        assert operator.name == "bot"
+        with pytest.raises(Forbidden):
+            operators.authorize(db, secret=secret, scope=operators.Scope.ACCOUNTS)
+        code, out = simhive("admin-token", "list")
+        assert code == 0 and "bot" in out and secret[:12] in out and secret not in out
+        code, out = simhive("admin-token", "revoke", str(operator.token_id))
+        assert code == 0 and f"revoked admin token {operator.token_id} (bot)" in out
+        with pytest.raises(AuthFailed):
+            operators.authorize(db, secret=secret, scope=operators.Scope.MONEY)
+        assert simhive("admin-token", "revoke", str(operator.token_id))[0] == 1
+
+    def test_unknown_scopes_are_refused(self, env: Path) -> None:
+        code, out = simhive("admin-token", "create", "--scope", "everything")
+        assert code == 1 and "unknown scope 'everything'" in out
+        code, out = simhive("admin-token", "list")
+        assert "everything" not in out
+
+    def test_a_cli_credit_records_the_os_user(self, env: Path) -> None:
+        import getpass
+
+        simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        simhive("account", "credit", "ann", "7.25")
+        code, out = simhive("account", "ledger", "ann")
+        assert code == 0
+        assert "7.25" in out and f"cli ({getpass.getuser()})" in out
+        assert simhive("account", "ledger", "nobody")[0] == 1

@@ -11,6 +11,7 @@ from simhive.app import create_app
 from simhive.core.errors import ErrorCode
 from simhive.db.uow import Database
 from simhive.dialects.admin.errors import STATUS
+from simhive.operations import operators
 from tests.fixtures import world
 from tests.fixtures.servers import serve
 from tests.fixtures.world import Customer
@@ -27,10 +28,15 @@ def root(db: Database) -> Customer:
     return world.customer(db, "root", admin=True, credit="0")
 
 
+def token(db: Database, *scopes: str, name: str = "ops") -> str:
+    """A new admin token's secret."""
+    return operators.create_admin_token(db, name=name, scopes=scopes)[1]
+
+
 @pytest.fixture
-def auth(root: Customer) -> str:
+def auth(db: Database, root: Customer) -> str:
     """The bearer credential of an operator allowed everything."""
-    return root.api_key
+    return token(db, "all")
 
 
 def call(
@@ -42,33 +48,76 @@ def call(
     return httpx.request(method, url, headers=headers, timeout=10, **kwargs)  # type: ignore[arg-type]
 
 
+# Every route, with the scope it needs.
+ROUTES: list[tuple[str, str, str, object]] = [
+    ("POST", "/accounts", "accounts", {"username": "u1", "email": "u1@x.io", "password": "p" * 8}),
+    ("GET", "/accounts/root", "accounts", None),
+    ("PATCH", "/accounts/root", "accounts", {"active": True}),
+    ("POST", "/accounts/root/credit", "money", {"amount": "1"}),
+    ("GET", "/accounts/root/ledger", "money", None),
+    ("PUT", "/services/Google", "services", {"price": "1"}),
+    ("GET", "/services", "services", None),
+    ("POST", "/numbers", "numbers", {"count": 1}),
+    ("POST", "/numbers/import", "numbers", None),
+    ("PATCH", "/numbers/12125550123", "numbers", {"online": True}),
+    ("POST", "/sms", "sms", {"to": "12125550123", "from": "22000", "text": "hi"}),
+    ("GET", "/events", "events", None),
+    ("POST", "/events/1/retry", "events", None),
+]
+
+
 class TestAdminAuth:
-    def test_needs_an_admin_key(self, base_url: str, db: Database, root: Customer) -> None:
-        customer = world.customer(db, "carl")
+    def test_needs_an_admin_token(self, base_url: str, db: Database) -> None:
         assert call("GET", base_url + "/services", None).status_code == 401
         bad = call("GET", base_url + "/services", "nope")
         assert bad.status_code == 401
         assert bad.headers["content-type"] == "application/problem+json"
-        assert call("GET", base_url + "/services", customer.api_key).status_code == 403
-        assert call("GET", base_url + "/services", root.api_key).status_code == 200
+        assert call("GET", base_url + "/services", token(db, "services")).status_code == 200
 
-    def test_a_missing_key_says_bearer(self, base_url: str) -> None:
+    def test_customer_api_keys_are_refused_even_an_admin_accounts(
+        self, base_url: str, db: Database, root: Customer
+    ) -> None:
+        customer = world.customer(db, "carl")
+        for key in (customer.api_key, auth):
+            answer = call("GET", base_url + "/services", key)
+            assert answer.status_code == 401
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert "admin token" in answer.json()["detail"]
+
+    def test_a_missing_token_says_bearer(self, base_url: str) -> None:
         answer = call("GET", base_url + "/services", None)
         assert answer.headers["www-authenticate"] == "Bearer"
-        assert answer.json() == {
-            "type": "auth_failed",
-            "title": "auth failed",
-            "status": 401,
-            "detail": "Invalid user name or API key",
-        }
+        body = answer.json()
+        assert (body["type"], body["status"]) == ("auth_failed", 401)
+        assert "admin-token create" in body["detail"]
+
+    @pytest.mark.parametrize(("method", "path", "scope", "body"), ROUTES)
+    def test_each_route_needs_its_scope(
+        self, base_url: str, db: Database, method: str, path: str, scope: str, body: object
+    ) -> None:
+        world.customer(db, "root", credit="5")
+        others = [s.value for s in operators.Scope if s.value not in (scope, "all")]
+        refused = call(method, base_url + path, token(db, *others), json=body)
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert f"lacks the {scope} scope" in refused.json()["detail"]
+        allowed = call(method, base_url + path, token(db, scope), json=body)
+        assert allowed.status_code not in (401, 403), allowed.text
+
+    def test_a_revoked_token_stops_at_once(self, base_url: str, db: Database) -> None:
+        secret = token(db, "all")
+        assert call("GET", base_url + "/services", secret).status_code == 200
+        (info,) = operators.list_admin_tokens(db)
+        operators.revoke_admin_token(db, token_id=info.id)
+        assert call("GET", base_url + "/services", secret).status_code == 401
 
     def test_every_error_code_has_a_status(self) -> None:
         assert set(STATUS) == set(ErrorCode)
 
 
 class TestAdminProblems:
-    def test_validation_errors_are_problem_json(self, base_url: str, root: Customer) -> None:
-        answer = call("POST", base_url + "/accounts", root.api_key, json={"username": "x"})
+    def test_validation_errors_are_problem_json(self, base_url: str, auth: str) -> None:
+        answer = call("POST", base_url + "/accounts", auth, json={"username": "x"})
         assert answer.status_code == 422
         assert answer.headers["content-type"] == "application/problem+json"
         body = answer.json()
@@ -77,20 +126,20 @@ class TestAdminProblems:
         broken = call(
             "POST",
             base_url + "/accounts",
-            root.api_key,
+            auth,
             content=b"{not json",
             headers={"content-type": "application/json"},
         )
         assert broken.status_code == 422 and broken.json()["status"] == 422
 
-    def test_unknown_paths_and_methods(self, base_url: str, root: Customer) -> None:
+    def test_unknown_paths_and_methods(self, base_url: str, auth: str) -> None:
         for method, path, status in (("GET", "/nothing", 404), ("DELETE", "/services", 405)):
-            answer = call(method, base_url + path, root.api_key)
+            answer = call(method, base_url + path, auth)
             assert answer.status_code == status
             assert answer.headers["content-type"] == "application/problem+json"
             assert answer.json()["status"] == status
 
-    def test_refusals_from_the_rules(self, base_url: str, root: Customer) -> None:
+    def test_refusals_from_the_rules(self, base_url: str, auth: str) -> None:
         for method, path, body, status, words in (
             ("POST", "/numbers", {"count": 1, "state": "ZZ"}, 422, "Invalid state ZZ"),
             ("POST", "/numbers", {"count": 1, "areacode": "999"}, 422, "Invalid area code"),
@@ -100,50 +149,68 @@ class TestAdminProblems:
             ("POST", "/accounts/root/credit", {"amount": "0"}, 422, "non-zero"),
             ("POST", "/accounts/root/credit", {"amount": "-5"}, 409, "Insufficient funds"),
         ):
-            answer = call(method, base_url + path, root.api_key, json=body)
+            answer = call(method, base_url + path, auth, json=body)
             assert answer.status_code == status, (path, answer.text)
             assert words in answer.json()["detail"], answer.json()
-        assert call("GET", base_url + "/events?status=bogus", root.api_key).status_code == 422
+        assert call("GET", base_url + "/events?status=bogus", auth).status_code == 422
 
 
 class TestAdminOperations:
-    def test_account_lifecycle(self, base_url: str, root: Customer) -> None:
+    def test_account_lifecycle(self, base_url: str, auth: str) -> None:
         created = call(
             "POST",
             base_url + "/accounts",
-            root.api_key,
+            auth,
             json={"username": "dora", "email": "dora@example.com", "password": "dora-password"},
         )
         assert created.status_code == 201
         key = created.json()["api_key"]
         assert len(key) == 32
-        credited = call(
-            "POST", base_url + "/accounts/dora/credit", root.api_key, json={"amount": "12.34"}
-        )
+        credited = call("POST", base_url + "/accounts/dora/credit", auth, json={"amount": "12.34"})
         assert (credited.json()["balance"], credited.json()["available"]) == ("12.34", "12.34")
-        bad = call(
-            "POST", base_url + "/accounts/dora/credit", root.api_key, json={"amount": "1.001"}
-        )
+        bad = call("POST", base_url + "/accounts/dora/credit", auth, json={"amount": "1.001"})
         assert bad.status_code == 422
-        assert call("GET", base_url + "/accounts/dora", root.api_key).json()["balance"] == "12.34"
+        assert call("GET", base_url + "/accounts/dora", auth).json()["balance"] == "12.34"
         clash = call(
             "POST",
             base_url + "/accounts",
-            root.api_key,
+            auth,
             json={"username": "dora", "email": "x@example.com", "password": "dora-password"},
         )
         assert clash.status_code == 409
         assert clash.json()["status"] == 409
-        missing = call("GET", base_url + "/accounts/nobody", root.api_key)
+        missing = call("GET", base_url + "/accounts/nobody", auth)
         assert missing.status_code == 404
 
-    def test_webhook_target_is_checked(self, base_url: str, db: Database, root: Customer) -> None:
+    def test_a_credit_records_its_admin(self, base_url: str, db: Database, root: Customer) -> None:
+        secret = token(db, "money", name="ops-bot")
+        (info,) = operators.list_admin_tokens(db)
+        credited = call(
+            "POST",
+            base_url + "/accounts/root/credit",
+            secret,
+            json={"amount": "2.50", "memo": "top-up"},
+        )
+        assert credited.status_code == 200, credited.text
+        ledger = call("GET", base_url + "/accounts/root/ledger", secret)
+        assert ledger.status_code == 200
+        (entry,) = ledger.json()
+        assert {k: entry[k] for k in ("kind", "amount", "memo", "made_by")} == {
+            "kind": "credit",
+            "amount": "2.50",
+            "memo": "top-up",
+            "made_by": f"admin token {info.id} (ops-bot)",
+        }
+        missing = call("GET", base_url + "/accounts/nobody/ledger", secret)
+        assert missing.status_code == 404
+
+    def test_webhook_target_is_checked(self, base_url: str, db: Database, auth: str) -> None:
         world.customer(db, "eve")
         db.settings = db.settings.model_copy(update={"webhook_allow_private": False})
         refused = call(
             "PATCH",
             base_url + "/accounts/eve",
-            root.api_key,
+            auth,
             json={"webhook_url": "http://127.0.0.1/x"},
         )
         assert refused.status_code == 422
@@ -152,21 +219,21 @@ class TestAdminOperations:
         allowed = call(
             "PATCH",
             base_url + "/accounts/eve",
-            root.api_key,
+            auth,
             json={"webhook_url": "http://127.0.0.1/x"},
         )
         assert allowed.json()["webhook_url"] == "http://127.0.0.1/x"
 
-    def test_services_numbers_and_sms(self, base_url: str, root: Customer) -> None:
-        put = call("PUT", base_url + "/services/Google", root.api_key, json={"price": "1.25"})
+    def test_services_numbers_and_sms(self, base_url: str, auth: str) -> None:
+        put = call("PUT", base_url + "/services/Google", auth, json={"price": "1.25"})
         assert put.json()["price"] == "1.25"
-        added = call("POST", base_url + "/numbers", root.api_key, json={"count": 3, "state": "TX"})
+        added = call("POST", base_url + "/numbers", auth, json={"count": 3, "state": "TX"})
         assert added.status_code == 201
         assert {n["state"] for n in added.json()} == {"TX"}
         imported = call(
             "POST",
             base_url + "/numbers/import",
-            root.api_key,
+            auth,
             content="mdn,carrier\n12125550123,ATT\n12125550123,ATT\nnot-a-number,ATT\n",
         )
         assert imported.json() == {
@@ -174,18 +241,16 @@ class TestAdminOperations:
             "duplicates": 1,
             "errors": ["line 4: invalid MDN 'not-a-number'"],
         }
-        offline = call(
-            "PATCH", base_url + "/numbers/+1 212 555 0123", root.api_key, json={"online": False}
-        )
+        offline = call("PATCH", base_url + "/numbers/+1 212 555 0123", auth, json={"online": False})
         assert offline.json()["online"] is False
         sms = call(
             "POST",
             base_url + "/sms",
-            root.api_key,
+            auth,
             json={"to": "12125550123", "from": "22000", "text": "hello"},
         )
         assert sms.json()["status"] == "unrouted"
-        events = call("GET", base_url + "/events", root.api_key)
+        events = call("GET", base_url + "/events", auth)
         assert events.status_code == 200 and events.json() == []
         spec = call("GET", base_url + "/openapi.json", None).json()
         assert "text/csv" in spec["paths"]["/numbers/import"]["post"]["requestBody"]["content"]

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from simhive.cli.common import amount, console, database, fail, run
+from simhive.cli.common import amount, console, database, fail, operator, run
 from simhive.core.accounts.models import StatusShape
 from simhive.kit.money import format_amount
 from simhive.operations import accounts as ops
@@ -65,11 +65,28 @@ def account_credit(
     money = amount(value)
     if money == 0:
         fail("the amount must not be zero")
-    info = run(lambda: ops.credit(database(), name=name, amount=money))
+    info = run(lambda: ops.credit(database(), name=name, amount=money, made_by=operator()))
     console.print(
         f"{info.username}: balance {format_amount(info.balance)}, "
         f"available {format_amount(info.available)}"
     )
+
+
+@app.command("ledger")
+def account_ledger(name: str, limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
+    """List an account's ledger entries, newest first, with who made each credit."""
+    table = Table("id", "when (UTC)", "kind", "amount", "reference", "memo", "made by")
+    for e in run(lambda: ops.ledger_entries(database(), name=name, limit=limit)):
+        table.add_row(
+            str(e.id),
+            e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.kind,
+            format_amount(e.amount),
+            e.reference or "",
+            e.memo or "",
+            e.made_by or "",
+        )
+    console.print(table)
 
 
 @app.command("set")

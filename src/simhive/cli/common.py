@@ -44,6 +44,21 @@ def amount(raw: str) -> Decimal:
         fail(f"{exc}; write amounts like 10 or 10.50")
 
 
+def os_user() -> str:
+    """Who runs this command, as the operating system knows them."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def operator() -> str:
+    """How the ledger names a change made from this CLI: `cli` and the OS user."""
+    return f"cli ({os_user()})"
+
+
 def run(action: Callable[[], T]) -> T:
     """Run an operation, turning user errors into one red line and exit code 1."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from simhive.core.accounts import service as accounts
@@ -10,6 +11,7 @@ from simhive.core.accounts.models import Account, Role, StatusShape
 from simhive.core.errors import InvalidParameter, InvalidWebhookUrl
 from simhive.core.ledger import service as ledger
 from simhive.db.uow import Database, UnitOfWork
+from simhive.kit.money import from_cents
 from simhive.kit.netcheck import webhook_url_problem
 
 # What the accounts table holds (and, for passwords, what is worth hashing).
@@ -76,12 +78,46 @@ def account_info(db: Database, name: str) -> AccountInfo:
         return _info(uow, accounts.find_account(uow, name))
 
 
-def credit(db: Database, *, name: str, amount: Decimal, memo: str | None = None) -> AccountInfo:
-    """Add funds (a negative amount is an adjustment, refused below the available funds)."""
+def credit(
+    db: Database, *, name: str, amount: Decimal, made_by: str, memo: str | None = None
+) -> AccountInfo:
+    """Add funds (a negative amount is an adjustment, refused below the available funds).
+
+    `made_by` names who did it; the ledger entry keeps it.
+    """
     with db.uow() as uow:
         account = accounts.find_account(uow, name)
-        ledger.credit(uow, account_id=account.id, amount=amount, memo=memo)
+        ledger.credit(uow, account_id=account.id, amount=amount, memo=memo, made_by=made_by)
         return _info(uow, account)
+
+
+@dataclass(frozen=True)
+class LedgerEntryInfo:
+    id: int
+    created_at: datetime
+    kind: str
+    amount: Decimal
+    reference: str | None
+    memo: str | None
+    made_by: str | None
+
+
+def ledger_entries(db: Database, *, name: str, limit: int = 100) -> list[LedgerEntryInfo]:
+    """An account's ledger entries, newest first, with who made each operator's entry."""
+    with db.uow(write=False) as uow:
+        account = accounts.find_account(uow, name)
+        return [
+            LedgerEntryInfo(
+                id=e.id,
+                created_at=e.created_at,
+                kind=e.kind,
+                amount=from_cents(e.amount_cents),
+                reference=e.reference,
+                memo=e.memo,
+                made_by=e.made_by,
+            )
+            for e in ledger.entries(uow, account_id=account.id, limit=limit)
+        ]
 
 
 def set_account(

@@ -80,7 +80,11 @@ def seed_demo(db: Database, *, numbers: int = 50) -> DemoInfo:
                 uow, username=DEMO_USER, email="demo@example.com", password=DEMO_PASSWORD
             ).account
             ledger.post_entry(
-                uow, account_id=account.id, amount=Decimal("100.00"), kind=EntryKind.CREDIT
+                uow,
+                account_id=account.id,
+                amount=Decimal("100.00"),
+                kind=EntryKind.CREDIT,
+                made_by="demo",
             )
         # Keys are stored hashed, so the demo issues a fresh one to print each start.
         key = accounts.issue_api_key(uow, account=account)

@@ -3,14 +3,16 @@
 No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
 """
 
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from simhive.core.accounts.models import StatusShape
 from simhive.db.uow import Database
+from simhive.dialects.admin.auth import Guard, Operator, Scope
 from simhive.dialects.admin.fields import Email, Memo, Password, Url, Username
 from simhive.kit.money import format_amount
 from simhive.operations import accounts as ops
@@ -53,6 +55,16 @@ class Credit(BaseModel):
     memo: Memo | None = None
 
 
+class LedgerEntryView(BaseModel):
+    id: int
+    created_at: datetime
+    kind: str = Field(description="credit, adjustment (a negative credit) or capture.")
+    amount: str
+    reference: str | None
+    memo: str | None
+    made_by: str | None = Field(description="The admin token or CLI user behind a credit.")
+
+
 def _account(info: AccountInfo) -> dict[str, Any]:
     data = dict(info.__dict__)
     data["balance"] = format_amount(info.balance)
@@ -60,11 +72,13 @@ def _account(info: AccountInfo) -> dict[str, Any]:
     return data
 
 
-def router(db: Database) -> APIRouter:
+def router(db: Database, guard: Guard) -> APIRouter:
     """Routes under /accounts."""
     routes = APIRouter(prefix="/accounts", tags=["accounts"])
+    accounts_scope = [Depends(guard(Scope.ACCOUNTS))]
+    Money = Annotated[Operator, Depends(guard(Scope.MONEY))]
 
-    @routes.post("", status_code=201)
+    @routes.post("", status_code=201, dependencies=accounts_scope)
     def create_account(body: AccountCreate) -> AccountCreated:
         """Create an account; the answer holds its API key, shown this once."""
         info, key = ops.create_account(
@@ -72,11 +86,11 @@ def router(db: Database) -> APIRouter:
         )
         return AccountCreated(**_account(info), api_key=key)
 
-    @routes.get("/{name}")
+    @routes.get("/{name}", dependencies=accounts_scope)
     def get_account(name: str) -> AccountView:
         return AccountView(**_account(ops.account_info(db, name)))
 
-    @routes.patch("/{name}")
+    @routes.patch("/{name}", dependencies=accounts_scope)
     def update_account(name: str, body: AccountUpdate) -> AccountView:
         info = ops.set_account(
             db,
@@ -89,10 +103,30 @@ def router(db: Database) -> APIRouter:
         return AccountView(**_account(info))
 
     @routes.post("/{name}/credit")
-    def credit(name: str, body: Credit) -> AccountView:
-        """Add funds (a negative amount takes them away, never below the available funds)."""
-        return AccountView(
-            **_account(ops.credit(db, name=name, amount=body.amount, memo=body.memo))
-        )
+    def credit(name: str, body: Credit, operator: Money) -> AccountView:
+        """Add funds (a negative amount takes them away, never below the available funds).
+
+        The ledger entry records the admin token that made it.
+        """
+        info = ops.credit(db, name=name, amount=body.amount, memo=body.memo, made_by=operator.label)
+        return AccountView(**_account(info))
+
+    @routes.get("/{name}/ledger")
+    def ledger(
+        name: str, operator: Money, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> list[LedgerEntryView]:
+        """The account's ledger entries, newest first, with who made each credit."""
+        return [
+            LedgerEntryView(
+                id=e.id,
+                created_at=e.created_at,
+                kind=e.kind,
+                amount=format_amount(e.amount),
+                reference=e.reference,
+                memo=e.memo,
+                made_by=e.made_by,
+            )
+            for e in ops.ledger_entries(db, name=name, limit=limit)
+        ]
 
     return routes

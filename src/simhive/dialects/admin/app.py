@@ -4,31 +4,27 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 """
 
 import logging
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from simhive.core.accounts import service as accounts
-from simhive.core.errors import AuthFailed, CoreError, InvalidParameter
+from simhive.core.errors import CoreError
 from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
 from simhive.dialects.admin import events as event_routes
 from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import services as service_routes
 from simhive.dialects.admin import sms as sms_routes
+from simhive.dialects.admin.auth import guard_for
 from simhive.dialects.admin.errors import from_core, problem
 from simhive.observability import request_id
 from simhive.settings import Settings
 
 log = logging.getLogger(__name__)
-
-PATH_LENGTH = 255
 
 
 class ProblemOnError:
@@ -62,33 +58,13 @@ class ProblemOnError:
             await answer(scope, receive, send)
 
 
-def plain_path(request: Request) -> None:
-    """Refuse path values no column holds (NUL, or longer than any name)."""
-    for name, value in request.path_params.items():
-        if isinstance(value, str) and ("\x00" in value or len(value) > PATH_LENGTH):
-            raise InvalidParameter(
-                name,
-                value.replace("\x00", "")[:64],
-                f"{name} must be at most {PATH_LENGTH} characters, without NUL",
-            )
-
-
 def create_admin_app(db: Database, settings: Settings) -> FastAPI:
-    """The admin sub-application; every route needs an admin's API key as a Bearer token."""
+    """The admin sub-application; every route needs an admin token holding its domain's scope."""
     app = FastAPI(
         title="simhive admin API",
         version="1",
         description="Accounts, money, services, numbers, inbound SMS and webhook events.",
     )
-    bearer = HTTPBearer(auto_error=False)
-
-    def admin(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-    ) -> None:
-        if credentials is None:
-            raise AuthFailed()
-        with db.uow(write=False) as uow:
-            accounts.require_admin(accounts.authenticate_key(uow, api_key=credentials.credentials))
 
     @app.exception_handler(CoreError)
     async def core_error(_: Request, exc: CoreError) -> JSONResponse:
@@ -120,9 +96,9 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
             answer.headers[key] = value
         return answer
 
-    guarded = [Depends(admin), Depends(plain_path)]
+    guard = guard_for(db)
     for domain in (account_routes, service_routes, number_routes, sms_routes, event_routes):
-        app.include_router(domain.router(db), dependencies=guarded)
+        app.include_router(domain.router(db, guard))
 
     app.add_middleware(ProblemOnError)
     del settings

@@ -47,6 +47,8 @@ def detail_for(error: CoreError) -> str:
     """Words for an operator (admin API and CLI): the command API's, or the rule's own."""
     if error.code is ErrorCode.INVALID_PARAMETER:
         return str(error)  # the rule's own words say what a valid value is
+    if error.code in (ErrorCode.AUTH_FAILED, ErrorCode.FORBIDDEN) and error.detail:
+        return error.detail  # which credential or scope is missing
     return message_for(error)
 
 

@@ -5,11 +5,12 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from simhive.core.events.models import EventStatus
 from simhive.db.uow import Database
+from simhive.dialects.admin.auth import Guard, Scope
 from simhive.operations import events as ops
 
 
@@ -23,9 +24,11 @@ class EventView(BaseModel):
     last_error: str | None
 
 
-def router(db: Database) -> APIRouter:
+def router(db: Database, guard: Guard) -> APIRouter:
     """Routes under /events."""
-    routes = APIRouter(prefix="/events", tags=["events"])
+    routes = APIRouter(
+        prefix="/events", tags=["events"], dependencies=[Depends(guard(Scope.EVENTS))]
+    )
 
     @routes.get("")
     def list_events(

@@ -5,10 +5,11 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database, to_thread
+from simhive.dialects.admin.auth import Guard, Scope
 from simhive.dialects.admin.fields import Short
 from simhive.operations import numbers as ops
 
@@ -71,9 +72,11 @@ async def csv_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def router(db: Database) -> APIRouter:
+def router(db: Database, guard: Guard) -> APIRouter:
     """Routes under /numbers."""
-    routes = APIRouter(prefix="/numbers", tags=["numbers"])
+    routes = APIRouter(
+        prefix="/numbers", tags=["numbers"], dependencies=[Depends(guard(Scope.NUMBERS))]
+    )
 
     @routes.post("", status_code=201)
     def add_numbers(body: NumbersAdd) -> list[NumberView]:

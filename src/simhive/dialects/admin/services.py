@@ -5,10 +5,11 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 
 from decimal import Decimal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel
 
 from simhive.db.uow import Database
+from simhive.dialects.admin.auth import Guard, Scope
 from simhive.kit.money import format_amount
 from simhive.operations import services as ops
 from simhive.operations.services import ServiceInfo
@@ -39,9 +40,11 @@ def _service(info: ServiceInfo) -> ServiceView:
     )
 
 
-def router(db: Database) -> APIRouter:
+def router(db: Database, guard: Guard) -> APIRouter:
     """Routes under /services."""
-    routes = APIRouter(prefix="/services", tags=["services"])
+    routes = APIRouter(
+        prefix="/services", tags=["services"], dependencies=[Depends(guard(Scope.SERVICES))]
+    )
 
     @routes.put("/{name}")
     def set_service(name: str, body: ServiceSet) -> ServiceView:

@@ -3,10 +3,11 @@
 No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
 """
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database
+from simhive.dialects.admin.auth import Guard, Scope
 from simhive.dialects.admin.fields import Mdn, Sender, SmsText
 from simhive.operations import messages as ops
 
@@ -25,9 +26,9 @@ class SmsView(BaseModel):
     service: str | None = None
 
 
-def router(db: Database) -> APIRouter:
+def router(db: Database, guard: Guard) -> APIRouter:
     """Routes under /sms."""
-    routes = APIRouter(prefix="/sms", tags=["sms"])
+    routes = APIRouter(prefix="/sms", tags=["sms"], dependencies=[Depends(guard(Scope.SMS))])
 
     @routes.post("")
     def inject_sms(body: SmsInject) -> SmsView:
