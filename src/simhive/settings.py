@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     )
     worker_batch: int = Field(100, description="Jobs one worker claims at a time.")
 
+    default_gateway: str | None = Field(
+        None,
+        description="Gateway of imported numbers whose CSV row names none (no `gateway` "
+        "column, or an empty cell); unset refuses such rows, so that real numbers are never "
+        "taken for simulated ones.",
+    )
+
     simulator_enabled: bool = Field(True, description="Run the simulator gateway.")
     simulator_auto_reply_s: float | None = Field(
         None,

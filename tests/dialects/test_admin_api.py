@@ -11,6 +11,7 @@ from simhive.app import create_app
 from simhive.core.errors import ErrorCode
 from simhive.db.uow import Database
 from simhive.dialects.admin.errors import STATUS
+from simhive.operations import numbers as operations_numbers
 from simhive.operations import operators
 from tests.fixtures import world
 from tests.fixtures.servers import serve
@@ -204,6 +205,18 @@ class TestAdminOperations:
         missing = call("GET", base_url + "/accounts/nobody/ledger", secret)
         assert missing.status_code == 404
 
+    def test_an_import_needs_a_gateway(self, base_url: str, db: Database, auth: str) -> None:
+        body = "mdn,carrier\n12125550131,ATT\n"
+        refused = call("POST", base_url + "/numbers/import", auth, content=body)
+        assert refused.json()["added"] == 0
+        (error,) = refused.json()["errors"]
+        assert error.startswith("line 2: no gateway")
+        db.settings = db.settings.model_copy(update={"default_gateway": "modems"})
+        accepted = call("POST", base_url + "/numbers/import", auth, content=body)
+        assert accepted.json() == {"added": 1, "duplicates": 0, "errors": []}
+        listed = operations_numbers.list_numbers(db)
+        assert [(n.mdn, n.gateway) for n in listed] == [("12125550131", "modems")]
+
     def test_webhook_target_is_checked(self, base_url: str, db: Database, auth: str) -> None:
         world.customer(db, "eve")
         db.settings = db.settings.model_copy(update={"webhook_allow_private": False})
@@ -234,7 +247,10 @@ class TestAdminOperations:
             "POST",
             base_url + "/numbers/import",
             auth,
-            content="mdn,carrier\n12125550123,ATT\n12125550123,ATT\nnot-a-number,ATT\n",
+            content=(
+                "mdn,carrier,gateway\n12125550123,ATT,modems\n12125550123,ATT,modems\n"
+                "not-a-number,ATT,modems\n"
+            ),
         )
         assert imported.json() == {
             "added": 1,

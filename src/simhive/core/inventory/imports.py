@@ -44,7 +44,9 @@ def import_numbers(uow: UnitOfWork, *, text: str) -> ImportResult:
     """Add the numbers of a CSV text (header: mdn, carrier, state, area_code, gateway, online).
 
     A savepoint per row: a refused row leaves nothing behind and does not stop the others.
+    A row without a gateway takes the operator's default gateway, or is refused.
     """
+    default_gateway = uow.settings.default_gateway
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     result = ImportResult()
     if reader.fieldnames is None or "mdn" not in [f.strip().lower() for f in reader.fieldnames]:
@@ -62,7 +64,7 @@ def import_numbers(uow: UnitOfWork, *, text: str) -> ImportResult:
         line = reader.line_num
         row = {(k or "").strip().lower(): _cell(v) for k, v in raw.items()}
         try:
-            spec = number_spec(row)
+            spec = number_spec(row, default_gateway=default_gateway)
             with uow.session.begin_nested():
                 add_number(uow, spec)
             result.added += 1
@@ -79,7 +81,7 @@ def _cell(value: str | list[str] | None) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def number_spec(row: dict[str, str]) -> NumberSpec:
+def number_spec(row: dict[str, str], *, default_gateway: str | None = None) -> NumberSpec:
     """One CSV row as a number to add, or the rule it breaks."""
     for name, value in row.items():
         if "\x00" in value:
@@ -96,11 +98,16 @@ def number_spec(row: dict[str, str]) -> NumberSpec:
     area_code = row.get("area_code", "")
     if area_code and not (len(area_code) == 3 and area_code.isascii() and area_code.isdigit()):
         raise InvalidParameter("area_code", area_code, f"area_code {area_code!r} is not 3 digits")
+    gateway = row.get("gateway") or default_gateway
+    if not gateway:
+        raise InvalidParameter(
+            "gateway", "", "no gateway: add a gateway column, or set SIMHIVE_DEFAULT_GATEWAY"
+        )
     return NumberSpec(
         mdn=row.get("mdn", ""),
         carrier=row.get("carrier", ""),
         state=state,
         area_code=area_code,
-        gateway=row.get("gateway") or "simulator",
+        gateway=gateway,
         online=online in _TRUE,
     )
