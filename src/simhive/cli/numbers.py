@@ -31,7 +31,10 @@ def numbers_add(
 
 @app.command("import")
 def numbers_import(path: Path) -> None:
-    """Import numbers from CSV: mdn, carrier, state, area_code, gateway, online."""
+    """Import numbers from CSV: mdn, carrier, state, area_code, gateway, online.
+
+    A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused.
+    """
     if not path.is_file():
         fail(f"no such file: {path}")
     result = run(lambda: ops.import_numbers(database(), path))

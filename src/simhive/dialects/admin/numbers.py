@@ -88,7 +88,10 @@ def router(db: Database, guard: Guard) -> APIRouter:
 
     @routes.post("/import", openapi_extra=CSV_BODY)
     async def import_numbers(request: Request) -> ImportView:
-        """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online)."""
+        """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online).
+
+        A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused.
+        """
         result = await to_thread(ops.import_numbers, db, await csv_body(request))
         return ImportView(added=result.added, duplicates=result.duplicates, errors=result.errors)
 
