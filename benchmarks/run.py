@@ -109,7 +109,9 @@ def seed(url: str, hook_url: str, numbers: int) -> tuple[str, str]:
             inventory.add_number(
                 uow,
                 inventory.NumberSpec(
-                    mdn=f"1212{200 + i // 10000}{i % 10000:04d}", carrier="TMobile"
+                    mdn=f"1212{200 + i // 10000}{i % 10000:04d}",
+                    gateway="simulator",
+                    carrier="TMobile",
                 ),
             )
     db.engine.dispose()

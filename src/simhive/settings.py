@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         description="Comma-separated gateways told when one of their numbers is reserved "
         "(the simulator is told whenever its auto-reply is on).",
     )
+    default_gateway: str | None = Field(
+        None,
+        description="Gateway of imported numbers whose CSV row names none (no `gateway` "
+        "column, or an empty cell); unset refuses such rows, so that real numbers are never "
+        "taken for simulated ones.",
+    )
 
     simulator_enabled: bool = Field(True, description="Run the simulator gateway.")
     simulator_auto_reply_s: float | None = Field(

@@ -39,8 +39,8 @@ class TestAccounts:
         assert code == 0
         key = out.strip().splitlines()[-1]
         assert re.fullmatch(r"[0-9a-f]{32}", key)
-        from simhive import ops
         from simhive.app import database_from
+        from simhive.operations import accounts as ops
         from simhive.settings import Settings
 
         db = database_from(Settings())
@@ -78,8 +78,8 @@ class TestNumbersAndSms:
     def test_import_reports_every_row(self, env: Path) -> None:
         csv = env / "numbers.csv"
         csv.write_text(
-            "mdn,carrier,online\n12125550101,ATT,1\n+1 212 555 0102,Verizon,0\n"
-            "12125550101,ATT,1\nbad,ATT,1\n"
+            "mdn,carrier,online,gateway\n12125550101,ATT,1,modems\n"
+            "+1 212 555 0102,Verizon,0,modems\n12125550101,ATT,1,modems\nbad,ATT,1,modems\n"
         )
         code, out = simhive("numbers", "import", str(csv))
         assert code == 1
@@ -88,7 +88,8 @@ class TestNumbersAndSms:
         code, out = simhive("numbers", "list")
         assert "12125550101" in out and "12125550102" in out
 
-    def test_import_refuses_a_row_whole(self, env: Path) -> None:
+    def test_import_refuses_a_row_whole(self, env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("SIMHIVE_DEFAULT_GATEWAY", "modems")
         csv = env / "numbers.csv"
         csv.write_text("mdn,state,online\n12125550103,NY,maybe\n12125550104,NY,no\n")
         code, out = simhive("numbers", "import", str(csv))
@@ -96,6 +97,46 @@ class TestNumbersAndSms:
         assert "line 2" in out and "online" in out
         code, out = simhive("numbers", "list")
         assert "12125550103" not in out and "12125550104" in out
+
+    def test_import_without_a_gateway_is_refused_line_by_line(self, env: Path) -> None:
+        csv = env / "numbers.csv"
+        csv.write_text("mdn,carrier,gateway\n12125550105,ATT,\n12125550106,ATT,modems\n")
+        code, out = simhive("numbers", "import", str(csv))
+        assert code == 1 and "added 1, already present 0, refused 1" in out
+        assert "line 2: no gateway" in out and "SIMHIVE_DEFAULT_GATEWAY" in out
+        csv.write_text("mdn,carrier\n12125550107,ATT\n")
+        code, out = simhive("numbers", "import", str(csv))
+        assert code == 1 and "line 2: no gateway" in out
+        code, out = simhive("numbers", "list")
+        assert "12125550105" not in out and "12125550107" not in out
+        assert "simulator" not in out
+
+    def test_import_takes_the_default_gateway_when_set(
+        self, env: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("SIMHIVE_DEFAULT_GATEWAY", "modems")
+        csv = env / "numbers.csv"
+        csv.write_text("mdn,carrier,gateway\n12125550108,ATT,\n12125550109,ATT,smpp\n")
+        code, out = simhive("numbers", "import", str(csv))
+        assert code == 0 and "added 2" in out
+        from simhive.app import database_from
+        from simhive.operations import numbers
+        from simhive.settings import Settings
+
+        listed = {n.mdn: n.gateway for n in numbers.list_numbers(database_from(Settings()))}
+        assert listed == {"12125550108": "modems", "12125550109": "smpp"}
+
+    def test_non_utf8_files_are_one_line(self, env: Path) -> None:
+        csv = env / "numbers.csv"
+        csv.write_bytes("mdn,carrier,gateway\n12125550110,Télé,modems\n".encode("latin-1"))
+        code, out = simhive("numbers", "import", str(csv))
+        assert code == 1 and "not UTF-8" in out
+
+    def test_simulated_numbers_are_the_simulators(self, env: Path) -> None:
+        code, out = simhive("numbers", "add", "--count", "2")
+        assert code == 0
+        code, out = simhive("numbers", "list")
+        assert out.count("simulator") == 2
 
     def test_bad_simulated_requests_are_one_line(self, env: Path) -> None:
         for args, words in (
@@ -117,10 +158,10 @@ class TestNumbersAndSms:
             "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
         )
         simhive("account", "credit", "ann", "5")
-        from simhive import ops
         from simhive.app import database_from
         from simhive.core.accounts import service as accounts
         from simhive.core.activations import service as activations
+        from simhive.operations import accounts as ops
         from simhive.settings import Settings
 
         db = database_from(Settings())
@@ -189,3 +230,47 @@ class TestKeys:
             with pytest.raises(AuthFailed):
                 accounts.authenticate(uow, user="ann", api_key=first)
             assert accounts.authenticate(uow, user="ann", api_key=second).username == "ann"
+
+
+class TestAdminTokens:
+    def test_create_list_revoke(self, env: Path) -> None:
+        from simhive.app import database_from
+        from simhive.core.errors import AuthFailed, Forbidden
+        from simhive.operations import operators
+        from simhive.settings import Settings
+
+        code, out = simhive(
+            "admin-token", "create", "--scope", "money", "--scope", "sms,events", "--name", "bot"
+        )
+        assert code == 0 and "money, sms, events" in out
+        secret = out.strip().splitlines()[-1]
+        db = database_from(Settings())
+        operator = operators.authorize(db, secret=secret, scope=operators.Scope.MONEY)
+        assert operator.name == "bot"
+        with pytest.raises(Forbidden):
+            operators.authorize(db, secret=secret, scope=operators.Scope.ACCOUNTS)
+        code, out = simhive("admin-token", "list")
+        assert code == 0 and "bot" in out and secret[:12] in out and secret not in out
+        code, out = simhive("admin-token", "revoke", str(operator.token_id))
+        assert code == 0 and f"revoked admin token {operator.token_id} (bot)" in out
+        with pytest.raises(AuthFailed):
+            operators.authorize(db, secret=secret, scope=operators.Scope.MONEY)
+        assert simhive("admin-token", "revoke", str(operator.token_id))[0] == 1
+
+    def test_unknown_scopes_are_refused(self, env: Path) -> None:
+        code, out = simhive("admin-token", "create", "--scope", "everything")
+        assert code == 1 and "unknown scope 'everything'" in out
+        code, out = simhive("admin-token", "list")
+        assert "everything" not in out
+
+    def test_a_cli_credit_records_the_os_user(self, env: Path) -> None:
+        import getpass
+
+        simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        simhive("account", "credit", "ann", "7.25")
+        code, out = simhive("account", "ledger", "ann")
+        assert code == 0
+        assert "7.25" in out and f"cli ({getpass.getuser()})" in out
+        assert simhive("account", "ledger", "nobody")[0] == 1

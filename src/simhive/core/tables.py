@@ -7,10 +7,12 @@ from simhive.core.events.models import Event, EventAttempt
 from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
+from simhive.core.operators.models import AdminToken
 from simhive.db.base import Base
 
 __all__ = [
     "Account",
+    "AdminToken",
     "Activation",
     "ApiKey",
     "Base",

@@ -18,10 +18,11 @@ from simhive.kit.phone import area_code_state, normalize_mdn
 @dataclass(frozen=True, slots=True)
 class NumberSpec:
     mdn: str
+    # No default: a real number taken for a simulated one would never get its SMS.
+    gateway: str
     carrier: str = ""
     state: str = ""
     area_code: str = ""
-    gateway: str = "simulator"
     online: bool = True
     country: str = "US"
 

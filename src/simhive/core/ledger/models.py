@@ -35,6 +35,8 @@ class LedgerEntry(Base):
     kind: Mapped[str] = mapped_column(String(16))
     reference: Mapped[str | None] = mapped_column(String(64), default=None)
     memo: Mapped[str | None] = mapped_column(String(255), default=None)
+    # Who made an operator's entry: an admin token, or the CLI and its OS user.
+    made_by: Mapped[str | None] = mapped_column(String(128), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -8,9 +8,13 @@ from sqlalchemy import Row, func, select, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
+from simhive.core.ledger.amounts import checked_amount
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents, to_cents
+
+MEMO_LENGTH = 255  # ledger_entries.memo
+MADE_BY_LENGTH = 128  # ledger_entries.made_by
 
 
 def lock_account(uow: UnitOfWork, account_id: int) -> None:
@@ -78,6 +82,7 @@ def post_entry(
     kind: EntryKind,
     reference: str | None = None,
     memo: str | None = None,
+    made_by: str | None = None,
 ) -> LedgerEntry:
     """Append one entry; credits and adjustments come from operators."""
     if kind == EntryKind.CREDIT and amount <= 0:
@@ -91,11 +96,46 @@ def post_entry(
         kind=kind,
         reference=reference,
         memo=memo,
+        made_by=made_by,
         created_at=uow.clock.now(),
     )
     uow.session.add(entry)
     uow.session.flush()
     return entry
+
+
+def credit(
+    uow: UnitOfWork, *, account_id: int, amount: Decimal, made_by: str, memo: str | None = None
+) -> LedgerEntry:
+    """An operator's credit; a negative amount is an adjustment, never below the available funds.
+
+    `made_by` names the operator (an admin token, or the CLI and its OS user).
+    """
+    amount = checked_amount("amount", amount, signed=True)
+    if amount == 0:
+        raise InvalidParameter("amount", str(amount), "a non-zero amount in whole cents")
+    if memo is not None and (len(memo) > MEMO_LENGTH or "\x00" in memo):
+        raise InvalidParameter(
+            "memo", memo[:64], f"a memo is at most {MEMO_LENGTH} characters, without NUL"
+        )
+    if not made_by or len(made_by) > MADE_BY_LENGTH:
+        raise InvalidParameter("made_by", made_by[:64], "who made a credit must be named")
+    kind = EntryKind.CREDIT if amount > 0 else EntryKind.ADJUSTMENT
+    return post_entry(
+        uow, account_id=account_id, amount=amount, kind=kind, memo=memo, made_by=made_by
+    )
+
+
+def entries(uow: UnitOfWork, *, account_id: int, limit: int = 100) -> list[LedgerEntry]:
+    """An account's entries, newest first."""
+    return list(
+        uow.session.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.account_id == account_id)
+            .order_by(LedgerEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def place_hold(uow: UnitOfWork, *, account_id: int, amount: Decimal, reference: str) -> Hold:

@@ -32,10 +32,12 @@ STATUS: dict[ErrorCode, int] = {
 }
 
 
-def problem(status: int, title: str, detail: str, code: str = "about:blank") -> JSONResponse:
-    """An `application/problem+json` answer."""
+def problem(
+    status: int, title: str, detail: str, code: str = "about:blank", **extensions: object
+) -> JSONResponse:
+    """An `application/problem+json` answer (RFC 9457), with any extension members."""
     return JSONResponse(
-        {"type": code, "title": title, "status": status, "detail": detail},
+        {"type": code, "title": title, "status": status, "detail": detail, **extensions},
         status_code=status,
         media_type="application/problem+json",
     )
@@ -45,6 +47,8 @@ def detail_for(error: CoreError) -> str:
     """Words for an operator (admin API and CLI): the command API's, or the rule's own."""
     if error.code is ErrorCode.INVALID_PARAMETER:
         return str(error)  # the rule's own words say what a valid value is
+    if error.code in (ErrorCode.AUTH_FAILED, ErrorCode.FORBIDDEN) and error.detail:
+        return error.detail  # which credential or scope is missing
     return message_for(error)
 
 

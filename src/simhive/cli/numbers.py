@@ -1,0 +1,78 @@
+"""`simhive numbers`: simulated numbers, CSV imports, online and offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from simhive.cli.common import console, database, errors, fail, run
+from simhive.operations import numbers as ops
+
+app = typer.Typer(help="Phone numbers.", no_args_is_help=True)
+
+
+@app.command("add")
+def numbers_add(
+    count: Annotated[int, typer.Option(help="How many simulated numbers.")],
+    state: Annotated[str | None, typer.Option(help="Two-letter US state.")] = None,
+    areacode: Annotated[str | None, typer.Option(help="Three-digit area code.")] = None,
+) -> None:
+    """Add simulated numbers (realistic area codes, states and carriers)."""
+    added = run(
+        lambda: ops.add_simulated_numbers(database(), count=count, state=state, area_code=areacode)
+    )
+    console.print(f"added {len(added)} numbers")
+    for n in added[:20]:
+        console.print(f"  {n.mdn}  {n.state}  {n.carrier}")
+
+
+@app.command("import")
+def numbers_import(path: Path) -> None:
+    """Import numbers from CSV: mdn, carrier, state, area_code, gateway, online.
+
+    A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused.
+    """
+    if not path.is_file():
+        fail(f"no such file: {path}")
+    result = run(lambda: ops.import_numbers(database(), path))
+    console.print(
+        f"added {result.added}, already present {result.duplicates}, refused {len(result.errors)}"
+    )
+    for line in result.errors:
+        errors.print(f"  {line}", highlight=False)
+    if result.errors:
+        raise typer.Exit(1)
+
+
+@app.command("online")
+def numbers_online(mdn: str) -> None:
+    """Mark a number online (waiting bids get it first)."""
+    info = run(lambda: ops.set_number_online(database(), mdn=mdn, online=True))
+    console.print(f"{info.mdn} online")
+
+
+@app.command("offline")
+def numbers_offline(mdn: str) -> None:
+    """Mark a number offline (not offered until it is back)."""
+    info = run(lambda: ops.set_number_online(database(), mdn=mdn, online=False))
+    console.print(f"{info.mdn} offline")
+
+
+@app.command("list")
+def numbers_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
+    """List numbers."""
+    table = Table("mdn", "state", "area", "carrier", "gateway", "online", "in use")
+    for n in ops.list_numbers(database(), limit=limit):
+        table.add_row(
+            n.mdn,
+            n.state,
+            n.area_code,
+            n.carrier,
+            n.gateway,
+            "yes" if n.online else "no",
+            "yes" if n.leased else "",
+        )
+    console.print(table)

@@ -1,0 +1,54 @@
+"""`simhive service`: services and their prices."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from simhive.cli.common import amount, console, database, run
+from simhive.kit.money import format_amount
+from simhive.operations import services as ops
+
+app = typer.Typer(help="Services and their prices.", no_args_is_help=True)
+
+
+@app.command("set")
+def service_set(
+    name: str,
+    price: Annotated[str | None, typer.Option(help="One-time price.")] = None,
+    ltr_price: Annotated[str | None, typer.Option(help="30-day rental price.")] = None,
+    ltr_short_price: Annotated[str | None, typer.Option(help="3-day rental price.")] = None,
+    order_id: Annotated[int | None, typer.Option(help="Numeric id for the order API.")] = None,
+) -> None:
+    """Create a service or change its prices."""
+    info = run(
+        lambda: ops.set_service(
+            database(),
+            name=name,
+            price=amount(price) if price else None,
+            ltr_price=amount(ltr_price) if ltr_price else None,
+            ltr_short_price=amount(ltr_short_price) if ltr_short_price else None,
+            order_id=order_id,
+        )
+    )
+    console.print(
+        f"{info.name}: {format_amount(info.price)} "
+        f"(30 days {format_amount(info.ltr_price)}, 3 days {format_amount(info.ltr_short_price)})"
+    )
+
+
+@app.command("list")
+def service_list() -> None:
+    """List the services and their prices."""
+    table = Table("name", "price", "30 days", "3 days", "order id")
+    for s in ops.list_services(database()):
+        table.add_row(
+            s.name,
+            format_amount(s.price),
+            format_amount(s.ltr_price),
+            format_amount(s.ltr_short_price),
+            str(s.order_id or ""),
+        )
+    console.print(table)

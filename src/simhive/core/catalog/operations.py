@@ -1,0 +1,68 @@
+"""Operator changes to the catalogue: partial updates that keep what they do not name."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from simhive.core.catalog.models import Service
+from simhive.core.catalog.service import ServiceSpec, name_key, set_service
+from simhive.core.errors import Conflict, InvalidParameter
+from simhive.core.ledger.amounts import checked_amount
+from simhive.db.uow import UnitOfWork
+from simhive.kit.money import from_cents
+
+MAX_ORDER_ID = 2**31 - 1  # services.order_id is a 32-bit integer
+
+
+def update_service(
+    uow: UnitOfWork,
+    *,
+    name: str,
+    price: Decimal | None = None,
+    ltr_price: Decimal | None = None,
+    ltr_short_price: Decimal | None = None,
+    order_id: int | None = None,
+) -> Service:
+    """Create a service or change its prices; omitted prices keep their values.
+
+    A new service without a price gets the operator's default price; its rental
+    prices start at zero.
+    """
+    if "\x00" in name:
+        raise InvalidParameter("name", name.replace("\x00", ""), "1-64 characters, no commas")
+    price, ltr_price, ltr_short_price = (
+        None if value is None else checked_amount(label, value)
+        for label, value in (
+            ("price", price),
+            ("ltr_price", ltr_price),
+            ("ltr_short_price", ltr_short_price),
+        )
+    )
+    if order_id is not None:
+        _check_order_id(uow, name=name, order_id=order_id)
+    current = uow.session.scalar(select(Service).where(Service.name_key == name_key(name)))
+
+    def kept(given: Decimal | None, column: str, default: Decimal) -> Decimal:
+        if given is not None:
+            return given
+        return from_cents(int(getattr(current, column))) if current is not None else default
+
+    spec = ServiceSpec(
+        name=name,
+        price=kept(price, "price_cents", uow.settings.default_price),
+        ltr_price=kept(ltr_price, "ltr_price_cents", Decimal("0")),
+        ltr_short_price=kept(ltr_short_price, "ltr_short_price_cents", Decimal("0")),
+        order_id=order_id,
+    )
+    return set_service(uow, spec)
+
+
+def _check_order_id(uow: UnitOfWork, *, name: str, order_id: int) -> None:
+    """The order API's numeric id: in range, and no other service's."""
+    if not 1 <= order_id <= MAX_ORDER_ID:
+        raise InvalidParameter("order_id", str(order_id), f"order_id must be 1..{MAX_ORDER_ID}")
+    holder = uow.session.scalar(select(Service).where(Service.order_id == order_id))
+    if holder is not None and holder.name_key != name_key(name):
+        raise Conflict(f"order id {order_id} belongs to service {holder.name}")

@@ -1,0 +1,1 @@
+"""Operators: the admin API's bearer tokens, each with its scopes."""

@@ -1,0 +1,102 @@
+"""Admin API: phone numbers.
+
+No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
+"""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from simhive.db.uow import Database, to_thread
+from simhive.dialects.admin.auth import Guard, Scope
+from simhive.dialects.admin.fields import Short
+from simhive.operations import numbers as ops
+
+
+class NumbersAdd(BaseModel):
+    count: int = Field(ge=1, le=ops.MAX_SIMULATED)
+    state: Short | None = None
+    areacode: Short | None = None
+
+
+class NumberView(BaseModel):
+    mdn: str
+    state: str
+    area_code: str
+    carrier: str
+    gateway: str
+    online: bool
+    leased: bool
+
+
+class NumberUpdate(BaseModel):
+    online: bool
+
+
+class ImportView(BaseModel):
+    added: int
+    duplicates: int
+    errors: list[str]
+
+
+CSV_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": (
+                    "mdn,carrier,state,area_code,gateway,online\n"
+                    "12125550123,ATT,NY,212,simulator,1\n"
+                ),
+            }
+        },
+    }
+}
+
+
+# A CSV line is under 100 bytes: this is hundreds of thousands of numbers.
+MAX_CSV_BYTES = 32 * 1024 * 1024
+
+
+async def csv_body(request: Request) -> bytes:
+    """The request body, refused with 413 once it passes MAX_CSV_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_CSV_BYTES:
+            raise HTTPException(413, f"a CSV body is at most {MAX_CSV_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def router(db: Database, guard: Guard) -> APIRouter:
+    """Routes under /numbers."""
+    routes = APIRouter(
+        prefix="/numbers", tags=["numbers"], dependencies=[Depends(guard(Scope.NUMBERS))]
+    )
+
+    @routes.post("", status_code=201)
+    def add_numbers(body: NumbersAdd) -> list[NumberView]:
+        """Add simulated numbers."""
+        added = ops.add_simulated_numbers(
+            db, count=body.count, state=body.state, area_code=body.areacode
+        )
+        return [NumberView(**n.__dict__) for n in added]
+
+    @routes.post("/import", openapi_extra=CSV_BODY)
+    async def import_numbers(request: Request) -> ImportView:
+        """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online).
+
+        A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused.
+        """
+        result = await to_thread(ops.import_numbers, db, await csv_body(request))
+        return ImportView(added=result.added, duplicates=result.duplicates, errors=result.errors)
+
+    @routes.patch("/{mdn}")
+    def update_number(mdn: str, body: NumberUpdate) -> NumberView:
+        return NumberView(**ops.set_number_online(db, mdn=mdn, online=body.online).__dict__)
+
+    return routes

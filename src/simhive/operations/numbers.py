@@ -1,0 +1,127 @@
+"""Phone numbers, as an operator adds, imports and switches them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from simhive.core.activations import lifecycle
+from simhive.core.errors import InvalidAreaCode, InvalidParameter, InvalidState
+from simhive.core.inventory import imports
+from simhive.core.inventory import service as inventory
+from simhive.core.inventory.imports import ImportResult
+from simhive.core.inventory.models import Number
+from simhive.db.uow import Database
+from simhive.kit.phone import area_code_state, is_valid_state
+
+__all__ = [
+    "MAX_SIMULATED",
+    "ImportResult",
+    "NumberInfo",
+    "add_simulated_numbers",
+    "import_numbers",
+    "list_numbers",
+    "set_number_online",
+]
+
+MAX_SIMULATED = 100_000
+
+
+@dataclass(frozen=True)
+class NumberInfo:
+    mdn: str
+    state: str
+    area_code: str
+    carrier: str
+    gateway: str
+    online: bool
+    leased: bool
+
+
+def _info(number: Number) -> NumberInfo:
+    return NumberInfo(
+        mdn=number.mdn,
+        state=number.state,
+        area_code=number.area_code,
+        carrier=number.carrier,
+        gateway=number.gateway,
+        online=number.online,
+        leased=number.lease_group is not None,
+    )
+
+
+def add_simulated_numbers(
+    db: Database,
+    *,
+    count: int,
+    state: str | None = None,
+    area_code: str | None = None,
+    seed: int | None = None,
+) -> list[NumberInfo]:
+    """Add simulated numbers (realistic area codes and carriers), then serve waiting bids."""
+    from simhive.gateways.simulator import generate_numbers
+
+    if count < 1 or count > MAX_SIMULATED:
+        raise InvalidParameter("count", str(count), f"count must be 1..{MAX_SIMULATED}")
+    state = state.strip().upper() if state else None
+    if state is not None and not is_valid_state(state):
+        raise InvalidState(state)
+    if area_code is not None:
+        if area_code_state(area_code) is None:
+            raise InvalidAreaCode(area_code)
+        if state is not None and area_code_state(area_code) != state:
+            raise InvalidParameter(
+                "area_code", area_code, f"area code {area_code} is not in {state}"
+            )
+    with db.uow() as uow:
+        try:
+            made = generate_numbers(
+                count,
+                rng=random.Random(seed),
+                state=state,
+                area_code=area_code,
+                exclude=inventory.all_mdns(uow),
+            )
+        except ValueError as exc:
+            # What is left: an area code outside the state, or the area code is full.
+            raise InvalidParameter("count", str(count), str(exc)) from exc
+        added = [
+            inventory.add_number(
+                uow,
+                inventory.NumberSpec(
+                    mdn=n.mdn,
+                    carrier=n.carrier,
+                    state=n.state,
+                    area_code=n.area_code,
+                    gateway="simulator",
+                ),
+            )
+            for n in made
+        ]
+        infos = [_info(n) for n in added]
+        lifecycle.match_bids(uow)
+    return infos
+
+
+def import_numbers(db: Database, source: bytes | Path) -> ImportResult:
+    """Import numbers from a CSV file or body in one transaction (one commit for it all)."""
+    text = imports.decode(source.read_bytes() if isinstance(source, Path) else source)
+    with db.uow() as uow:
+        result = imports.import_numbers(uow, text=text)
+        if result.added:
+            lifecycle.match_bids(uow)
+    return result
+
+
+def set_number_online(db: Database, *, mdn: str, online: bool) -> NumberInfo:
+    with db.uow() as uow:
+        return _info(lifecycle.set_number_online(uow, mdn=mdn, online=online))
+
+
+def list_numbers(db: Database, *, limit: int = 100) -> list[NumberInfo]:
+    with db.uow(write=False) as uow:
+        rows = uow.session.scalars(select(Number).order_by(Number.id).limit(limit))
+        return [_info(n) for n in rows]

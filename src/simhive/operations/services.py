@@ -1,0 +1,59 @@
+"""Services and their prices, as an operator manages them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from simhive.core.catalog import service as catalog
+from simhive.core.catalog.models import Service
+from simhive.core.catalog.operations import update_service
+from simhive.db.uow import Database
+from simhive.kit.money import from_cents
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    name: str
+    price: Decimal
+    ltr_price: Decimal
+    ltr_short_price: Decimal
+    order_id: int | None
+
+
+def _info(service: Service) -> ServiceInfo:
+    return ServiceInfo(
+        name=service.name,
+        price=from_cents(service.price_cents),
+        ltr_price=from_cents(service.ltr_price_cents),
+        ltr_short_price=from_cents(service.ltr_short_price_cents),
+        order_id=service.order_id,
+    )
+
+
+def set_service(
+    db: Database,
+    *,
+    name: str,
+    price: Decimal | None = None,
+    ltr_price: Decimal | None = None,
+    ltr_short_price: Decimal | None = None,
+    order_id: int | None = None,
+) -> ServiceInfo:
+    """Create a service or change its prices; omitted prices keep their values."""
+    with db.uow() as uow:
+        return _info(
+            update_service(
+                uow,
+                name=name,
+                price=price,
+                ltr_price=ltr_price,
+                ltr_short_price=ltr_short_price,
+                order_id=order_id,
+            )
+        )
+
+
+def list_services(db: Database) -> list[ServiceInfo]:
+    with db.uow(write=False) as uow:
+        return [_info(s) for s in catalog.all_services(uow)]
