@@ -43,9 +43,15 @@ _STRONG_WORDS = [
     r"mã",
     r"ma xac (?:thuc|nhan|minh)",
     # Compounds that end in the word for code: "Bestätigungscode", "inlogcode", "engangskode".
-    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kod|koodi\w*)",
-    r"(?-i:m?TAN)",
+    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kod|kood|koodi\w*)",
+    r"(?-i:(?:mobile|sms|push|chip|photo|i|m)?TAN)",
+    r"(?-i:TAC)",
     r"token",
+    r"net-?key",
+    r"kood\w*",
+    r"i?khodi",
+    r"msimbo",
+    r"namba(?:ri)?(?: yako)? ya siri",
 ]
 _STRONG_CHARS = [
     "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "动态密码", "认证码",
@@ -109,6 +115,11 @@ _WEAK_WORDS = [
     r"jednorazow\w*",
     r"одноразов\w*",
     r"tek kullanımlık",
+    r"u?thibitisho",
+    r"\w*thibitisha\w*",
+    r"kinnitus\w*",
+    r"namba(?:ri)?",
+    r"tumia",
     # Imperatives that put the code right after them: "enter 773302", "use 5540921".
     r"enter",
     r"use",
@@ -153,6 +164,10 @@ _PROMO_WORDS = [
     r"réduction",
     r"gift code",
     r"referral",
+    r"pre-?sale",
+    r"free (?:shipping|delivery)",
+    r"shop (?:now|at|online)",
+    r"at checkout",
 ]
 _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인", "خصم", "קופון", "הנחה", "कूपन"]
 
@@ -265,6 +280,7 @@ FILLERS = _words(
     вашего вашей від
     是 为 為 您的 你的 は が の 는 은 이 가 هو هي الخاص بك لك الخاصة הוא שלך שלכם है आपका
     का की คือ ของคุณ
+    yako wako ya wa ni yakho ngu sinu teie ialah anda
     """
 )
 
@@ -356,6 +372,20 @@ GROUPED = re.compile(
 )
 DIGITS = re.compile(rf"{_NOT_BEFORE}\d{{3,10}}{_NOT_AFTER}")
 ALNUM = re.compile(rf"{_NOT_BEFORE_ALNUM}[A-Za-z0-9]{{4,10}}{_NOT_AFTER_ALNUM}")
+# What may precede a code sent alone on its first line: blank space, the SMS Retriever "<#>".
+LINE_LEAD = re.compile(r"\s*(?:<#>\s*)?")
+# Capitals that follow a code word without being a code: "OTPs are SECRET", "code: NEVER".
+CAPITAL_WORDS = _words(
+    """
+    STOP HELP INFO NEVER SHARE CODE CODES SECRET VALID INVALID EXPIRED FREE SALE DEAR NOTE
+    WARNING ALERT URGENT THANK THANKS YOUR THIS THAT WITH FROM ANYONE NONE ONLY SENT TEXT CALL
+    REPLY BANK CARD SAFE KEEP ENTER SIAPAPUN JANGAN BERIKAN KEPADA KODE TIDAK
+    """
+)
+# Between a code word and a code made of letters only these may stand ("code is", "code de
+# vérification est :"), and one of them or a colon must: "รหัส LINE" names an app, not a code.
+COPULAS = _words("is es est ist lautet è é är er ni on adalah ialah là je jest to это = : ：")
+LOOSE_FILLERS = COPULAS | _words("de di do da your votre")
 SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 WORD = re.compile(r"\w+")
 # Letter-digit tokens that are words, not codes: "10mins", "3rd", "iPhone15".
