@@ -16,15 +16,15 @@ class Candidate:
     end: int
     kind: Kind
     size: int
-    # Letters only ("KPLMNB") or lower-case letters with few digits ("qzr5tw"): such a token
-    # is a code only right after a word that names it.
+    # Letters only ("KPLMNB"), lower-case letters with few digits ("qzr5tw") or a word with
+    # a number ("TREAT40"): such a token is a code only right after "code is" or "code:".
     loose: bool = False
 
 
 def blocked(text: str) -> bytearray:
     """One flag per character: set where a distractor (URL, money, date, phone...) sits."""
     flags = bytearray(len(text))
-    for pattern in p.DISTRACTORS:
+    for pattern in (*p.DISTRACTORS, p.ENUMERATION):
         for m in pattern.finditer(text):
             flags[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for m in p.PHONE_GROUPS.finditer(text):
@@ -81,6 +81,8 @@ def _alnum(start: int, token: str) -> Candidate | None:
     # "10mins", "3rd", "iPhone15" are words.
     if p.WORDLIKE.fullmatch(token):
         return None
+    if p.VANITY.fullmatch(token):
+        return Candidate(start, end, "alnum", len(token), loose=True)
     if token.isupper() or (digits >= 2 and letters >= 2):
         return Candidate(start, end, "alnum", len(token))
     return Candidate(start, end, "alnum", len(token), loose=True)

@@ -32,7 +32,7 @@ _KIND_BONUS: dict[Kind, float] = {
 }
 _ONLY_CANDIDATE_BONUS = 1.5
 _LOOSE_PENALTY = 1.5  # a number beats a word-like code on equal support
-_CONTEXT_PENALTY = 10.0
+_CONTEXT_PENALTY = 12.0
 _PROMO_PENALTY = 12.0
 _PROMO_REACH = 40
 _MAX_GAP = 30
@@ -249,6 +249,8 @@ def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate 
     if candidate is alone and anchor < _ALONE:
         anchor, rule = _ALONE, "alone"
         reasons = [f"alone on the first line +{_ALONE:g}"]
+    if not anchor:
+        return Scored(candidate, None, rule, tuple(reasons))
     tight = rule in ("keyword-before", "keyword-after", "alone")
     if candidate.size not in _SIZE_BONUS and not tight:
         return Scored(candidate, None, rule, (*reasons, f"size {candidate.size} needs a keyword"))

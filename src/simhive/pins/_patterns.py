@@ -23,6 +23,7 @@ _STRONG_WORDS = [
     r"c[oó]d(?:e|es|igo|igos|ice|ici|ul|ului)",
     r"(?-i:cod)",
     r"k[oó]d\w*",
+    r"k[oó]ð\w*",
     r"код\w*",
     r"κωδικ\w*",
     r"pin(?:-?code)?",
@@ -63,6 +64,8 @@ _STRONG_CHARS = [
     "קוד", "סיסמ",
     "कोड", "ओटीपी", "पासवर्ड", "पिन", "কোড", "ওটিপি", "کوڈ",
     "รหัส", "โค้ด",
+    "ኮድ", "ကုဒ်", "កូដ", "குறியீடு", "కోడ్", "კოდ", "կոդ", "કોડ", "ಕೋಡ್", "കോഡ്", "ਕੋਡ",
+    "ລະຫັດ", "කේත",
 ]  # fmt: skip
 
 # Words about verifying or signing in: they support a nearby number but name no code.
@@ -168,6 +171,8 @@ _PROMO_WORDS = [
     r"free (?:shipping|delivery)",
     r"shop (?:now|at|online)",
     r"at checkout",
+    r"(?:a|your) free",
+    r"for free",
 ]
 _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인", "خصم", "קופון", "הנחה", "कूपन"]
 
@@ -175,14 +180,42 @@ _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인"
 NOT_A_CODE_BEFORE = re.compile(
     r"(?<![^\W\d_])(?:zip|postal|post|area|country|dialing|qr|bar|dress|source|error|status|"
     r"tracking|promo|promotion|promotional|discount|coupon|voucher|bonus|gift|referral|invite|"
-    r"invitation|swift|bic|sort|reason)"
+    r"invitation|swift|bic|sort|reason|purchase|booking|reservation|reward|redemption|ticket|"
+    r"door|gate|alarm|lock|parking|wi-?fi|product|licen[cs]e|"
+    r"wrong|incorrect|invalid|sim|atm|card|simple|easy|obvious)"
     r"[\s-]*$",
     re.IGNORECASE,
 )
-NOT_A_CODE_AFTER = re.compile(r"^[\s-]*(?:reviews?|of conduct|snippets?|base|editor)\b", re.I)
+NOT_A_CODE_AFTER = re.compile(
+    r"^[\s-]*(?:reviews?|of conduct|snippets?|base|editor"
+    r"|(?:de |do |da )?(?:compra|reserva|descuento|desconto|promo\w*|réduction|regalo|cadeau)"
+    r"|(?:was |has been |wurde |был )?(?:entered|eingegeben|changed|geändert|blocked|gesperrt"
+    r"|locked|reset|incorrect\w*|wrong\w*|введен\w*))\b",
+    re.I,
+)
 
 # Words that, right before a number, say what the number is when it is not a code.
 _CONTEXT_WORDS = [
+    r"like",
+    r"such as",
+    r"e\.g\.",
+    r"como",
+    r"comme",
+    r"wie",
+    r"вроде",
+    r"например",
+    r"cannot be",
+    r"nicht in",
+    r"atm",
+    r"terminal",
+    r"merchant",
+    r"page",
+    r"session",
+    r"user",
+    r"case",
+    r"request",
+    r"req",
+    r"ray",
     r"orders?",
     r"pedido",
     r"commande",
@@ -360,6 +393,12 @@ DISTRACTORS = [
     re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%"),
     re.compile(r"(?<![A-Za-z])[*•xX]{1,12}\s?\d{2,6}(?!\d)"),
 ]
+# Numbers listed as alternatives are examples, not a code: "PINs like 1234 or 0000".
+ENUMERATION = re.compile(
+    r"(?<![\d,.])\d{3,8}(?:\s*(?:,|\bor\b|\bo\b|\bou\b|\boder\b|\bили\b|\blub\b|\bveya\b"
+    r"|\batau\b)\s*\d{3,8})+(?!\d|[,.]\d)",
+    re.I,
+)
 # Three or more digit groups ("800-555-1234", "8 800 555 35 35") are phone numbers once they
 # hold seven digits or more; shorter ones may be a grouped code ("12 34 56").
 PHONE_GROUPS = re.compile(r"(?<![\d-])\d{1,4}(?:[-. \u00a0]\d{2,4}){2,}(?![\d-])")
@@ -389,4 +428,7 @@ LOOSE_FILLERS = COPULAS | _words("de di do da your votre")
 SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 WORD = re.compile(r"\w+")
 # Letter-digit tokens that are words, not codes: "10mins", "3rd", "iPhone15".
+# A word with a number, the shape of coupons ("TREAT40", "STAY3PAY2"): a code only where
+# the text says "code is" right before it.
+VANITY = re.compile(r"[A-Za-z]{3,}\d{1,4}|[A-Za-z]{3,}\d[A-Za-z]{3,}\d?")
 WORDLIKE = re.compile(r"\d+[a-z]+|[A-Za-z]*[a-z][A-Za-z]*\d+")
