@@ -24,7 +24,9 @@ class Candidate:
 def blocked(text: str) -> bytearray:
     """One flag per character: set where a distractor (URL, money, date, phone...) sits."""
     flags = bytearray(len(text))
-    for pattern in (*p.DISTRACTORS, p.ENUMERATION):
+    for guards, pattern in (*p.DISTRACTORS, ((), p.ENUMERATION)):
+        if guards and not any(g in text for g in guards):
+            continue
         for m in pattern.finditer(text):
             flags[m.start() : m.end()] = b"\x01" * (m.end() - m.start())
     for m in p.PHONE_GROUPS.finditer(text):

@@ -369,29 +369,36 @@ _DURATION_UNITS = (
     r"|मिनट|minuter|perc"
 )
 
-# Spans that can never hold a code: every candidate overlapping one is dropped.
-DISTRACTORS = [
-    re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE),
-    re.compile(r"(?<![\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/\S*"),
-    re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"),
-    re.compile(rf"(?:{_CURRENCY_SIGNS})\s?(?:{_AMOUNT})"),
-    re.compile(rf"(?<![\w.,])(?:{_CURRENCY_CODES})\s?(?:{_AMOUNT})", re.IGNORECASE),
-    re.compile(
-        rf"(?<![\d.,])(?:{_AMOUNT})\s?(?:(?:{_CURRENCY_CODES})(?![^\W\d_])"
-        rf"|{_CURRENCY_SIGNS}|{_CURRENCY_DENSE})",
-        re.IGNORECASE,
+# Spans that can never hold a code, each behind the characters one of which it needs
+# (a cheap test that skips most scans on most messages).
+DISTRACTORS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    (("://", "www.", "WWW."), re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)),
+    (("/",), re.compile(r"(?<![\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/\S*")),
+    (("@",), re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")),
+    (tuple("$€£¥₹₽₩₺₫฿₪₴₦₱"), re.compile(rf"(?:{_CURRENCY_SIGNS})\s?(?:{_AMOUNT})")),
+    ((), re.compile(rf"(?<![\w.,])(?:{_CURRENCY_CODES})\s?(?:{_AMOUNT})", re.IGNORECASE)),
+    (
+        (),
+        re.compile(
+            rf"(?<![\d.,])(?:{_AMOUNT})\s?(?:(?:{_CURRENCY_CODES})(?![^\W\d_])"
+            rf"|{_CURRENCY_SIGNS}|{_CURRENCY_DENSE})",
+            re.IGNORECASE,
+        ),
     ),
-    re.compile(r"(?<!\d)\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?!\d)"),
-    re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)\d{1,2}月\d{1,2}日"),
-    re.compile(rf"(?<!\d)\d{{1,2}}\s(?:{_MONTHS})[a-zа-я]*\.?,?\s\d{{2,4}}", re.IGNORECASE),
-    re.compile(rf"(?<![^\W\d_])(?:{_MONTHS})[a-zа-я]*\.?\s\d{{1,2}},?\s\d{{4}}", re.IGNORECASE),
-    re.compile(r"(?<!\d)\d{1,2}[:：h]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)", re.I),
-    re.compile(r"\+\s?\d[\d \u00a0().-]{6,}\d"),
-    re.compile(r"\(\d{2,4}\)\s?\d{3,4}[-. ]\d{2,4}(?:[-. ]\d{2})?"),
-    re.compile(rf"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:{_DURATION_UNITS})(?![^\W\d_])", re.I),
-    re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%"),
-    re.compile(r"(?<![A-Za-z])[*•xX]{1,12}\s?\d{2,6}(?!\d)"),
+    (("-", "/", ".", "年"), re.compile(r"(?<!\d)\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?!\d)")),
+    (("-", "/", "."), re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)")),
+    (("月",), re.compile(r"(?<!\d)\d{1,2}月\d{1,2}日")),
+    ((), re.compile(rf"(?<!\d)\d{{1,2}}\s(?:{_MONTHS})[a-zа-я]*\.?,?\s\d{{2,4}}", re.IGNORECASE)),
+    (
+        (),
+        re.compile(rf"(?<![^\W\d_])(?:{_MONTHS})[a-zа-я]*\.?\s\d{{1,2}},?\s\d{{4}}", re.IGNORECASE),
+    ),
+    ((), re.compile(r"(?<!\d)\d{1,2}[:：h]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)", re.I)),
+    (("+",), re.compile(r"\+\s?\d[\d \u00a0().-]{6,}\d")),
+    (("(",), re.compile(r"\(\d{2,4}\)\s?\d{3,4}[-. ]\d{2,4}(?:[-. ]\d{2})?")),
+    ((), re.compile(rf"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:{_DURATION_UNITS})(?![^\W\d_])", re.I)),
+    (("%",), re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%")),
+    ((), re.compile(r"(?<![A-Za-z])[*•xX]{1,12}\s?\d{2,6}(?!\d)")),
 ]
 # Numbers listed as alternatives are examples, not a code: "PINs like 1234 or 0000".
 ENUMERATION = re.compile(
