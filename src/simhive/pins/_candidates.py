@@ -40,7 +40,7 @@ def candidates(text: str) -> list[Candidate]:
     taken = blocked(text)
     found: list[Candidate] = []
     shapes = ((p.PREFIXED, _prefixed), (p.GROUPED, _grouped), (p.DIGITS, _digits))
-    for pattern, classify in (*shapes, (p.ALNUM, _alnum)):
+    for pattern, classify in (*shapes, (p.HYPHENATED, _hyphenated), (p.ALNUM, _alnum)):
         for m in pattern.finditer(text):
             # Each flag slice is as long as the match, and matches are short: linear overall.
             if any(taken[m.start() : m.end()]):
@@ -67,6 +67,10 @@ def _grouped(start: int, token: str) -> Candidate | None:
 
 def _digits(start: int, token: str) -> Candidate | None:
     return Candidate(start, start + len(token), "digits", len(token))
+
+
+def _hyphenated(start: int, token: str) -> Candidate | None:
+    return Candidate(start, start + len(token), "alnum", len(token) - 1)
 
 
 def _alnum(start: int, token: str) -> Candidate | None:

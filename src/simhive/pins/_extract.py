@@ -174,10 +174,10 @@ def _analyse(text: str, sender: str | None, service: str | None) -> Message:
             # "promo code", "código promocional": a coupon, not a verification code.
             if _near_promo(promo_starts, promo_ends, m.start(), m.end(), 12):
                 continue
-            if strong and (
-                p.NOT_A_CODE_BEFORE.search(text[max(0, m.start() - 16) : m.start()])
-                or p.NOT_A_CODE_AFTER.match(text[m.end() : m.end() + 16])
-            ):
+            # "area code", "wrong PIN", "order confirmation": something else than a code.
+            if p.NOT_A_CODE_BEFORE.search(text[max(0, m.start() - 24) : m.start()]):
+                continue
+            if strong and p.NOT_A_CODE_AFTER.match(text[m.end() : m.end() + 16]):
                 continue
             # "confirmation number": a receipt, not a code.
             following = p.WORD.findall(text[m.end() : m.end() + 12])
@@ -245,6 +245,7 @@ def _alone(text: str, spans: list[Candidate]) -> Candidate | None:
 
 def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate | None) -> Scored:
     anchor, anchor_end, rule = _anchor(candidate, message)
+    strong_after = rule == "keyword-after" and anchor == _TIGHT_AFTER[True]
     reasons = [f"{rule} +{anchor:g}" if anchor else "no keyword"]
     if candidate is alone and anchor < _ALONE:
         anchor, rule = _ALONE, "alone"
@@ -270,8 +271,10 @@ def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate 
     # After "code is", only words inside that gap can say the number is something else.
     lookback = text[max(0, anchor_end, candidate.start - _CONTEXT_LOOKBACK) : candidate.start]
     if p.CONTEXT.search(lookback):
-        score -= _CONTEXT_PENALTY
-        reasons.append(f"named as something else -{_CONTEXT_PENALTY:g}")
+        # "Your account: 661029 is your login code": the code word after it has the last say.
+        penalty = _CONTEXT_PENALTY / 2 if strong_after else _CONTEXT_PENALTY
+        score -= penalty
+        reasons.append(f"named as something else -{penalty:g}")
     if _near_promo(
         message.promo_starts, message.promo_ends, candidate.start, candidate.end, _PROMO_REACH
     ):

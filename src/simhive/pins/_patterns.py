@@ -24,6 +24,10 @@ _STRONG_WORDS = [
     r"(?-i:cod)",
     r"k[oó]d\w*",
     r"k[oó]ð\w*",
+    r"c?h?[oó]d",
+    r"kaody",
+    r"рамз\w*",
+    r"lambar",
     r"код\w*",
     r"κωδικ\w*",
     r"pin(?:-?code)?",
@@ -44,7 +48,7 @@ _STRONG_WORDS = [
     r"mã",
     r"ma xac (?:thuc|nhan|minh)",
     # Compounds that end in the word for code: "Bestätigungscode", "inlogcode", "engangskode".
-    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kod|kood|koodi\w*)",
+    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kodo|kod|kood|koodi\w*)",
     r"(?-i:(?:mobile|sms|push|chip|photo|i|m)?TAN)",
     r"(?-i:TAC)",
     r"token",
@@ -65,7 +69,7 @@ _STRONG_CHARS = [
     "कोड", "ओटीपी", "पासवर्ड", "पिन", "কোড", "ওটিপি", "کوڈ",
     "รหัส", "โค้ด",
     "ኮድ", "ကုဒ်", "កូដ", "குறியீடு", "కోడ్", "კოდ", "կոդ", "કોડ", "ಕೋಡ್", "കോഡ്", "ਕੋਡ",
-    "ລະຫັດ", "කේත",
+    "ລະຫັດ", "කේත", "کوډ",
 ]  # fmt: skip
 
 # Words about verifying or signing in: they support a nearby number but name no code.
@@ -119,6 +123,9 @@ _WEAK_WORDS = [
     r"одноразов\w*",
     r"tek kullanımlık",
     r"u?thibitisho",
+    r"tabbatar\w*",
+    r"fanamarinana\w*",
+    r"тасдиқ\w*",
     r"\w*thibitisha\w*",
     r"kinnitus\w*",
     r"namba(?:ri)?",
@@ -172,6 +179,7 @@ _PROMO_WORDS = [
     r"shop (?:now|at|online)",
     r"at checkout",
     r"(?:a|your) free",
+    r"save",
     r"for free",
 ]
 _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인", "خصم", "קופון", "הנחה", "कूपन"]
@@ -180,7 +188,7 @@ _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인"
 NOT_A_CODE_BEFORE = re.compile(
     r"(?<![^\W\d_])(?:zip|postal|post|area|country|dialing|qr|bar|dress|source|error|status|"
     r"tracking|promo|promotion|promotional|discount|coupon|voucher|bonus|gift|referral|invite|"
-    r"invitation|swift|bic|sort|reason|purchase|booking|reservation|reward|redemption|ticket|"
+    r"invitation|swift|bic|sort|reason|purchase|order(?:\s+confirmation)?|booking|reservation|reward|redemption|ticket|"
     r"door|gate|alarm|lock|parking|wi-?fi|product|licen[cs]e|"
     r"wrong|incorrect|invalid|sim|atm|card|simple|easy|obvious)"
     r"[\s-]*$",
@@ -277,6 +285,20 @@ _CONTEXT_WORDS = [
     r"text",
     r"call",
     r"dial",
+    r"report(?: at| to)?",
+    r"hubungi",
+    r"central",
+    r"help-?line",
+    r"hotline",
+    r"support",
+    r"contact",
+    r"customer (?:care|service)",
+    r"lig(?:ue|ar)",
+    r"llam[ae](?:nos)?(?: al)?",
+    r"appelez(?: le)?",
+    r"anrufen",
+    r"звоните",
+    r"телефон\w*",
     r"points",
     r"no\.",
     r"stop(?: all)? to",
@@ -296,6 +318,13 @@ _CONTEXT_CHARS = [
     "余额",
     "快递",
     "运单",
+    "客服",
+    "电话",
+    "電話",
+    "热线",
+    "お問い合わせ",
+    "고객센터",
+    "문의",
 ]
 
 
@@ -417,6 +446,11 @@ GROUPED = re.compile(
     rf"{_NOT_BEFORE}\d{{2,4}}(?:([ \u00a0\-–])\d{{2,4}})(?:\1\d{{2,4}})?{_NOT_AFTER}"
 )
 DIGITS = re.compile(rf"{_NOT_BEFORE}\d{{3,10}}{_NOT_AFTER}")
+# Letters and digits around a hyphen: "KX7-29Q".
+HYPHENATED = re.compile(
+    rf"{_NOT_BEFORE_ALNUM}(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9]{{3,4}}-[A-Z0-9]{{3,4}}"
+    rf"{_NOT_AFTER_ALNUM}"
+)
 ALNUM = re.compile(rf"{_NOT_BEFORE_ALNUM}[A-Za-z0-9]{{4,10}}{_NOT_AFTER_ALNUM}")
 # What may precede a code sent alone on its first line: blank space, the SMS Retriever "<#>".
 LINE_LEAD = re.compile(r"\s*(?:<#>\s*)?")
