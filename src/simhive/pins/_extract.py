@@ -233,10 +233,8 @@ def _points_back(text: str, start: int, end: int) -> bool:
 def _alone(text: str, spans: list[Candidate]) -> Candidate | None:
     """The candidate that fills the message's first line, as in "G-123456" sent alone."""
     start = p.LINE_LEAD.match(text).end()  # type: ignore[union-attr]  # matches everywhere
-    end = text.find("\n", start)
-    end = len(text.rstrip()) if end < 0 else len(text[:end].rstrip())
     first = min(spans, key=lambda c: c.start)
-    if first.start != start or first.end != end or first.loose:
+    if first.start != start or first.loose or not p.LINE_TAIL.match(text, first.end):
         return None
     if first.kind in ("digits", "grouped") and not 4 <= first.size <= 8:
         return None
@@ -255,7 +253,7 @@ def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate 
     tight = rule in ("keyword-before", "keyword-after", "alone")
     if candidate.size not in _SIZE_BONUS and not tight:
         return Scored(candidate, None, rule, (*reasons, f"size {candidate.size} needs a keyword"))
-    if candidate.kind == "alnum" and anchor_end < 0 and rule != "alone":
+    if candidate.kind == "alnum" and anchor_end < 0 and rule not in ("alone", "keyword-after"):
         return Scored(candidate, None, rule, (*reasons, "letters need a code word right before"))
     score = anchor + _SIZE_BONUS.get(candidate.size, -2.0) + _KIND_BONUS[candidate.kind]
     if candidate.loose:
@@ -289,6 +287,12 @@ def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate 
     return Scored(candidate, score, rule, tuple(reasons))
 
 
+def _used_as(text: str, candidate: Candidate) -> bool:
+    """Whether the text reads "use CODE as ...", naming the code after it."""
+    before = text[max(0, candidate.start - 20) : candidate.start]
+    return bool(p.USE_BEFORE.search(before) and p.AS_AFTER.match(text, candidate.end))
+
+
 def _looks_like_year(token: str) -> bool:
     return len(token) == 4 and token.isdigit() and token[:2] in ("19", "20")
 
@@ -307,7 +311,7 @@ def _anchor(candidate: Candidate, message: Message) -> tuple[float, int, str]:
                 continue
             factor = 1.0
         elif kw.start >= candidate.end:
-            if candidate.loose:
+            if candidate.kind == "alnum" and not _used_as(message.text, candidate):
                 continue
             gap = (candidate.end, kw.start)
             if _is_tight(message, nearby, *gap):

@@ -52,6 +52,7 @@ _STRONG_WORDS = [
     r"(?-i:(?:mobile|sms|push|chip|photo|i|m)?TAN)",
     r"(?-i:TAC)",
     r"token",
+    r"(?:account|login|log-in|sign-in|access|security|one-time) key",
     r"net-?key",
     r"kood\w*",
     r"i?khodi",
@@ -224,6 +225,10 @@ _CONTEXT_WORDS = [
     r"request",
     r"req",
     r"ray",
+    r"door",
+    r"locker",
+    r"wi-?fi",
+    r"alarm",
     r"orders?",
     r"pedido",
     r"commande",
@@ -370,7 +375,8 @@ WEAK = re.compile(_alternation(_WEAK_WORDS, _WEAK_CHARS), re.IGNORECASE)
 PROMO = re.compile(_alternation(_PROMO_WORDS, _PROMO_CHARS), re.IGNORECASE)
 CONTEXT = re.compile(
     rf"(?:(?<![^\W\d_])(?:{'|'.join(_CONTEXT_WORDS)})|{'|'.join(_CONTEXT_CHARS)})"
-    r"(?:\s*(?:id|no\.?|nr\.?|number|n[uú]mero|num[eé]ro|nummer|номер|#|№))?[\s:：.#№*xX-]*$",
+    r"(?:\s*(?:id|no\.?|nr\.?|number|n[uú]mero|num[eé]ro|nummer|номер|#|№))?"
+    r"(?:\s+(?:is|are|es|est|ist|è|é))?[\s:：.#№*xX-]*$",
     re.IGNORECASE,
 )
 
@@ -452,8 +458,13 @@ HYPHENATED = re.compile(
     rf"{_NOT_AFTER_ALNUM}"
 )
 ALNUM = re.compile(rf"{_NOT_BEFORE_ALNUM}[A-Za-z0-9]{{4,10}}{_NOT_AFTER_ALNUM}")
-# What may precede a code sent alone on its first line: blank space, the SMS Retriever "<#>".
-LINE_LEAD = re.compile(r"\s*(?:<#>\s*)?")
+# What may stand around a code sent alone on its first line: blank space, the SMS Retriever
+# "<#>", the sender's name in brackets ("[Acme] 482913", "4419 (Acme)").
+LINE_LEAD = re.compile(r"\s*(?:<#>\s*)?(?:[\[【(][^\]】)\n]{1,30}[\]】)]\s*)?")
+LINE_TAIL = re.compile(r"[ \t]*(?:[\[【(][^\]】)\n]{1,30}[\]】)])?\s*(?:\n|$)")
+# "Use QMZT as your account key": a letter code may come before its code word here only.
+USE_BEFORE = re.compile(r"(?<![^\W\d_])(?:use|utilisez|usa|use o|verwenden sie|tumia)\s+$", re.I)
+AS_AFTER = re.compile(r"\s+(?:as|como|comme|als|kama)\s", re.I)
 # Capitals that follow a code word without being a code: "OTPs are SECRET", "code: NEVER".
 CAPITAL_WORDS = _words(
     """
