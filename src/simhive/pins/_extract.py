@@ -81,6 +81,7 @@ class Message:
     hint_words: frozenset[str]
     initials: frozenset[str]
     sender_digits: str
+    verifies: bool  # some keyword speaks of verifying, signing in, a one-time password...
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,8 @@ def _analyse(text: str, sender: str | None, service: str | None) -> Message:
         hint_words,
         initials,
         sender_digits,
+        any(text[k.start : k.end].lower() not in p.BARE_KEYWORDS for k in keywords)
+        or bool(p.MINUTES.search(text)),
     )
 
 
@@ -278,6 +281,13 @@ def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate 
     ):
         score -= _PROMO_PENALTY
         reasons.append(f"near a coupon word -{_PROMO_PENALTY:g}")
+    before = text[max(0, candidate.start - 24) : candidate.start]
+    if p.NEGATED_USE.search(before):
+        score -= _CONTEXT_PENALTY
+        reasons.append(f"an example not to use -{_CONTEXT_PENALTY:g}")
+    if not message.verifies and p.PROMO_LEAD.search(before):
+        score -= _PROMO_PENALTY
+        reasons.append(f"handed out like a coupon -{_PROMO_PENALTY:g}")
     if message.sender_digits and token == message.sender_digits:
         score -= _CONTEXT_PENALTY
         reasons.append(f"the sender's number -{_CONTEXT_PENALTY:g}")

@@ -91,6 +91,7 @@ _WEAK_WORDS = [
     r"potwierdz\w*",
     r"onay\w*",
     r"auth\w*",
+    r"approv(?:e|al|ing)",
     r"autentica\w*",
     r"authentifi\w*",
     r"log[- ]?in\w*",
@@ -191,7 +192,7 @@ NOT_A_CODE_BEFORE = re.compile(
     r"tracking|promo|promotion|promotional|discount|coupon|voucher|bonus|gift|referral|invite|"
     r"invitation|swift|bic|sort|reason|purchase|order(?:\s+confirmation)?|booking|reservation|reward|redemption|ticket|"
     r"door|gate|alarm|lock|parking|wi-?fi|product|licen[cs]e|"
-    r"wrong|incorrect|invalid|sim|atm|card|simple|easy|obvious)"
+    r"wrong|incorrect|invalid|sim|atm|card|simple|easy|obvious|tried to(?: enter)?|attempted)"
     r"[\s-]*$",
     re.IGNORECASE,
 )
@@ -226,6 +227,11 @@ _CONTEXT_WORDS = [
     r"req",
     r"ray",
     r"door",
+    r"help(?:line|desk)?",
+    r"atendimento",
+    r"service",
+    r"assistance",
+    r"dudas",
     r"locker",
     r"wi-?fi",
     r"alarm",
@@ -430,6 +436,7 @@ DISTRACTORS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
     ),
     ((), re.compile(r"(?<!\d)\d{1,2}[:：h]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)", re.I)),
     (("+",), re.compile(r"\+\s?\d[\d \u00a0().-]{6,}\d")),
+    (("-",), re.compile(r"(?<![\d-])\d{3}-\d{4}(?![\d-])")),
     (("(",), re.compile(r"\(\d{2,4}\)\s?\d{3,4}[-. ]\d{2,4}(?:[-. ]\d{2})?")),
     ((), re.compile(rf"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:{_DURATION_UNITS})(?![^\W\d_])", re.I)),
     (("%",), re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%")),
@@ -462,6 +469,32 @@ ALNUM = re.compile(rf"{_NOT_BEFORE_ALNUM}[A-Za-z0-9]{{4,10}}{_NOT_AFTER_ALNUM}")
 # "<#>", the sender's name in brackets ("[Acme] 482913", "4419 (Acme)").
 LINE_LEAD = re.compile(r"\s*(?:<#>\s*)?(?:[\[【(][^\]】)\n]{1,30}[\]】)]\s*)?")
 LINE_TAIL = re.compile(r"[ \t]*(?:[\[【(][^\]】)\n]{1,30}[\]】)])?\s*(?:\n|$)")
+# "with code 7712", "show code 5510": how coupons are handed out. Such a number is a code
+# only when the message also speaks of verifying, signing in or a one-time password.
+PROMO_LEAD = re.compile(
+    r"(?<![^\W\d_])(?:with|use|enter|apply|redeem|show|quote|mention|con|avec|mit|pakai|gunakan"
+    r"|kullan\w*)(?: (?:the|el|le|den|dem|this))? (?:code|c[oó]digo|codice|kode|kod|код)\s*:?\s*$",
+    re.I,
+)
+# "Don't use 1234 as your PIN": an example of what not to choose.
+NEGATED_USE = re.compile(
+    r"(?<![^\W\d_])(?:don'?t|do not|never|no|nunca|nie|не) (?:use|uses|usar|usa|choose|pick"
+    r"|используйте)\s+$",
+    re.I,
+)
+# "It expires in 10 minutes": a code that lapses within minutes verifies something.
+MINUTES = re.compile(
+    r"(?<![\d.,])\d{1,2}\s?(?:min(?:ute)?s?|minutos?|minuti|minuten|minuty|minut|dakika|menit|phút"
+    r"|минут\w*|хвилин\w*|分钟|分鐘|分|분|นาที|دقائق|דקות|मिनट)(?![^\W\d_])",
+    re.I,
+)
+# Keywords that name a code or an action without saying it verifies anything.
+BARE_KEYWORDS = _words(
+    """
+    code codes código codigo códigos codice codici codi kode kod kód kodu код кода cod
+    use enter type ingrese ingresa digite insira saisissez eingeben введите tumia
+    """
+)
 # "Use QMZT as your account key": a letter code may come before its code word here only.
 USE_BEFORE = re.compile(r"(?<![^\W\d_])(?:use|utilisez|usa|use o|verwenden sie|tumia)\s+$", re.I)
 AS_AFTER = re.compile(r"\s+(?:as|como|comme|als|kama)\s", re.I)
