@@ -20,7 +20,7 @@ _NOT_AFTER_ALNUM = rf"(?![{_GLUE}\d_+/=-])"
 # Nouns that name the code itself. A message without one of these (or a weak word
 # below) close to a number is not a verification text.
 _STRONG_WORDS = [
-    r"c[oó]d(?:e|es|igo|igos|ice|ici|ul|ului)",
+    r"c[oó]d(?:e|es|i|igo|igos|ice|ici|ul|ului)",
     r"(?-i:cod)",
     r"k[oó]d\w*",
     r"k[oó]ð\w*",
@@ -33,8 +33,20 @@ _STRONG_WORDS = [
     r"pin(?:-?code)?",
     r"otp\w*",
     r"pass-?(?:code|word)s?",
-    r"passwort",
-    r"kennwort",
+    # Compounds that end in a word for password: "Einmalkennwort", "engångslösenord".
+    r"[^\W\d_]*(?:passwort|kennwort|lösenord|passord|wagwoord|password|adgangskode)",
+    r"jelsz\w*",
+    r"lozink\w*",
+    r"лозинк\w*",
+    r"lykilorð\w*",
+    r"fjalëkalim\w*",
+    r"gesl[oa]",
+    r"iphasiwedi",
+    r"nenosiri",
+    r"paro+l\w*",
+    r"kata laluan",
+    r"нууц үг",
+    r"құпия сөз",
     r"mot de passe",
     r"senha",
     r"contrase[nñ]a",
@@ -42,7 +54,7 @@ _STRONG_WORDS = [
     r"parol\w*",
     r"парол\w*",
     r"has[lł]o",
-    r"[şs]ifre\w*",
+    r"[şs]ifr\w*",
     r"kata sandi",
     r"wachtwoord",
     r"mã",
@@ -71,6 +83,8 @@ _STRONG_CHARS = [
     "รหัส", "โค้ด",
     "ኮድ", "ကုဒ်", "កូដ", "குறியீடு", "కోడ్", "კოდ", "կոդ", "કોડ", "ಕೋಡ್", "കോഡ്", "ਕੋਡ",
     "ລະຫັດ", "කේත", "کوډ",
+    "పాస్‌వర్డ్", "பாஸ்வேர்டு", "கடவுச்சொல்", "পাসওয়ার্ড", "پاس ورڈ",
+    "գաղտնաբառ", "ይለፍ ቃል", "මුරපද", "პაროლ",
 ]  # fmt: skip
 
 # Words about verifying or signing in: they support a nearby number but name no code.
