@@ -245,7 +245,7 @@ def _alone(text: str, spans: list[Candidate]) -> Candidate | None:
 
 
 def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate | None) -> Scored:
-    anchor, anchor_end, rule = _anchor(candidate, message)
+    anchor, anchor_end, rule, named_after = _anchor(candidate, message)
     strong_after = rule == "keyword-after" and anchor == _TIGHT_AFTER[True]
     reasons = [f"{rule} +{anchor:g}" if anchor else "no keyword"]
     if candidate is alone and anchor < _ALONE:
@@ -256,7 +256,7 @@ def _score(candidate: Candidate, message: Message, lone: bool, alone: Candidate 
     tight = rule in ("keyword-before", "keyword-after", "alone")
     if candidate.size not in _SIZE_BONUS and not tight:
         return Scored(candidate, None, rule, (*reasons, f"size {candidate.size} needs a keyword"))
-    if candidate.kind == "alnum" and anchor_end < 0 and rule not in ("alone", "keyword-after"):
+    if candidate.kind == "alnum" and anchor_end < 0 and rule != "alone" and not named_after:
         return Scored(candidate, None, rule, (*reasons, "letters need a code word right before"))
     score = anchor + _SIZE_BONUS.get(candidate.size, -2.0) + _KIND_BONUS[candidate.kind]
     if candidate.loose:
@@ -307,9 +307,10 @@ def _looks_like_year(token: str) -> bool:
     return len(token) == 4 and token.isdigit() and token[:2] in ("19", "20")
 
 
-def _anchor(candidate: Candidate, message: Message) -> tuple[float, int, str]:
-    """Best keyword support: (score, end of a strong keyword right before or -1, rule)."""
-    best, anchor_end, rule = 0.0, -1, "no-keyword"
+def _anchor(candidate: Candidate, message: Message) -> tuple[float, int, str, bool]:
+    """Best keyword support: (score, end of a strong keyword right before or -1, rule, whether
+    a keyword right after names the candidate)."""
+    best, anchor_end, rule, named_after = 0.0, -1, "no-keyword", False
     nearby = _nearby(message, candidate.start, candidate.end)
     for kw in nearby:
         if kw.end <= candidate.start:
@@ -325,6 +326,7 @@ def _anchor(candidate: Candidate, message: Message) -> tuple[float, int, str]:
                 continue
             gap = (candidate.end, kw.start)
             if _is_tight(message, nearby, *gap):
+                named_after = True
                 if _TIGHT_AFTER[kw.strong] > best:
                     best, rule = _TIGHT_AFTER[kw.strong], "keyword-after"
                 continue
@@ -339,7 +341,7 @@ def _anchor(candidate: Candidate, message: Message) -> tuple[float, int, str]:
         near = _NEAR[kw.strong] * reach * factor
         if near > best:
             best, rule = near, "keyword-near"
-    return best, anchor_end, rule
+    return best, anchor_end, rule, named_after
 
 
 def _is_tight(

@@ -287,6 +287,17 @@ _CONTEXT_WORDS = [
     r"room",
     r"acc(?:oun)?t",
     r"a/c",
+    r"rekening",
+    r"rek",
+    r"conta",
+    r"cuenta",
+    r"compte",
+    r"konto",
+    r"rachunek",
+    r"conto",
+    r"hesap\w*",
+    r"akaun",
+    r"t[àa]i kho[ảa]n",
     r"cards?",
     r"carta",
     r"karta",
@@ -344,6 +355,11 @@ _CONTEXT_CHARS = [
     "快递",
     "运单",
     "客服",
+    "口座",
+    "계좌",
+    "账户",
+    "帳戶",
+    "บัญชี",
     "电话",
     "電話",
     "热线",
@@ -367,7 +383,7 @@ FILLERS = _words(
     вашего вашей від
     是 为 為 您的 你的 は が の 는 은 이 가 هو هي الخاص بك لك الخاصة הוא שלך שלכם है आपका
     का की คือ ของคุณ
-    yako wako ya wa ni yakho ngu sinu teie ialah anda
+    yako wako ya wa ni yakho ngu sinu teie ialah anda as como comme als kama
     """
 )
 
