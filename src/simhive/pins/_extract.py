@@ -55,7 +55,15 @@ class PinCandidate:
 
 @dataclass(frozen=True, slots=True)
 class PinExplanation:
-    """The code found in an SMS (or None), the rule that decided it, and what was weighed."""
+    """The code found in an SMS (or None), the rule that decided it, and what was weighed.
+
+    Rules that give a code: `service-pattern` (the operator's pattern for the service),
+    `webotp` (an origin-bound `@site #code` line), `alone` (the first line holds nothing
+    but the code), `keyword-before` ("code is 123456"), `keyword-after` ("123456 is your
+    code"), `keyword-near` (a code word in reach). Rules that give none: `empty`,
+    `no-candidate` (nothing shaped like a code outside URLs, amounts, dates and phone
+    numbers), `no-keyword` (no word names a code), `below-threshold` (too little support).
+    """
 
     pin: str | None
     rule: str
@@ -142,7 +150,8 @@ def explain_pin(
             best, best_score = s, s.score
     views = tuple(_view(text, s) for s in scored)
     if best is None:
-        return PinExplanation(None, "no-keyword" if not message.keywords else "weak", views)
+        rule = "no-keyword" if not message.keywords else "below-threshold"
+        return PinExplanation(None, rule, views)
     c = best.candidate
     return PinExplanation(text[c.start : c.end], best.rule, views)
 
