@@ -223,6 +223,8 @@ NOT_A_CODE_AFTER = re.compile(
 
 # Words that, right before a number, say what the number is when it is not a code.
 _CONTEXT_WORDS = [
+    # "PIN for the 2024 conference": an article makes the number part of a name.
+    r"the",
     r"like",
     r"such as",
     r"e\.g\.",
