@@ -20,16 +20,34 @@ _NOT_AFTER_ALNUM = rf"(?![{_GLUE}\d_+/=-])"
 # Nouns that name the code itself. A message without one of these (or a weak word
 # below) close to a number is not a verification text.
 _STRONG_WORDS = [
-    r"c[oó]d(?:e|es|igo|igos|ice|ici|ul|ului)",
+    r"c[oó]d(?:e|es|i|igo|igos|ice|ici|ul|ului)",
     r"(?-i:cod)",
     r"k[oó]d\w*",
+    r"k[oó]ð\w*",
+    r"c?h?[oó]d",
+    r"kaody",
+    r"рамз\w*",
+    r"lambar",
     r"код\w*",
     r"κωδικ\w*",
     r"pin(?:-?code)?",
     r"otp\w*",
     r"pass-?(?:code|word)s?",
-    r"passwort",
-    r"kennwort",
+    # Compounds that end in a word for password: "Einmalkennwort", "engångslösenord".
+    r"[^\W\d_]*(?:passwort|kennwort|lösenord|passord|wagwoord|password|adgangskode)",
+    r"jelsz\w*",
+    r"lozink\w*",
+    r"лозинк\w*",
+    r"lykilorð\w*",
+    r"fjalëkalim\w*",
+    r"gesl[oa]",
+    r"iphasiwedi",
+    r"nenosiri",
+    r"paro+l\w*",
+    r"kata laluan",
+    r"chave(?! pix)",
+    r"нууц үг",
+    r"құпия сөз",
     r"mot de passe",
     r"senha",
     r"contrase[nñ]a",
@@ -37,15 +55,22 @@ _STRONG_WORDS = [
     r"parol\w*",
     r"парол\w*",
     r"has[lł]o",
-    r"[şs]ifre\w*",
+    r"[şs]ifr\w*",
     r"kata sandi",
     r"wachtwoord",
     r"mã",
     r"ma xac (?:thuc|nhan|minh)",
     # Compounds that end in the word for code: "Bestätigungscode", "inlogcode", "engangskode".
-    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kod|koodi\w*)",
-    r"(?-i:m?TAN)",
+    r"(?!(?:bar|zip|post|en|de|uni|geo|source|qr)code)[^\W\d_]+(?:code|kode|kodo|kod|kood|koodi\w*|kóð\w*)",
+    r"(?-i:(?:mobile|sms|push|chip|photo|i|m)?TAN)",
+    r"(?-i:TAC)",
     r"token",
+    r"(?:account|login|log-in|sign-in|access|security|one-time) key",
+    r"net-?key",
+    r"kood\w*",
+    r"i?khodi",
+    r"msimbo",
+    r"namba(?:ri)?(?: yako)? ya siri",
 ]
 _STRONG_CHARS = [
     "验证码", "驗證碼", "校验码", "校驗碼", "动态码", "動態碼", "动态密码", "认证码",
@@ -57,6 +82,10 @@ _STRONG_CHARS = [
     "קוד", "סיסמ",
     "कोड", "ओटीपी", "पासवर्ड", "पिन", "কোড", "ওটিপি", "کوڈ",
     "รหัส", "โค้ด",
+    "ኮድ", "ကုဒ်", "កូដ", "குறியீடு", "కోడ్", "კოდ", "կոդ", "કોડ", "ಕೋಡ್", "കോഡ്", "ਕੋਡ",
+    "ລະຫັດ", "කේත", "کوډ",
+    "పాస్‌వర్డ్", "பாஸ்வேர்டு", "கடவுச்சொல்", "পাসওয়ার্ড", "پاس ورڈ",
+    "գաղտնաբառ", "ይለፍ ቃል", "මුරපද", "პაროლ",
 ]  # fmt: skip
 
 # Words about verifying or signing in: they support a nearby number but name no code.
@@ -64,6 +93,8 @@ _WEAK_WORDS = [
     r"verif\w*",
     r"vérif\w*",
     r"weryfik\w*",
+    r"autoryz\w*",
+    r"autori[sz]\w*",
     r"do[gğ]rula\w*",
     r"xác (?:thực|nhận|minh)",
     r"xac (?:thuc|nhan|minh)",
@@ -77,6 +108,7 @@ _WEAK_WORDS = [
     r"potwierdz\w*",
     r"onay\w*",
     r"auth\w*",
+    r"approv(?:e|al|ing)",
     r"autentica\w*",
     r"authentifi\w*",
     r"log[- ]?in\w*",
@@ -97,7 +129,7 @@ _WEAK_WORDS = [
     r"đăng nhập",
     r"security",
     r"seguridad",
-    r"segurança",
+    r"seguran[cç]a",
     r"sécurité",
     r"sicherheit\w*",
     r"sicurezza",
@@ -109,6 +141,14 @@ _WEAK_WORDS = [
     r"jednorazow\w*",
     r"одноразов\w*",
     r"tek kullanımlık",
+    r"u?thibitisho",
+    r"tabbatar\w*",
+    r"fanamarinana\w*",
+    r"тасдиқ\w*",
+    r"\w*thibitisha\w*",
+    r"kinnitus\w*",
+    r"namba(?:ri)?",
+    r"tumia",
     # Imperatives that put the code right after them: "enter 773302", "use 5540921".
     r"enter",
     r"use",
@@ -153,6 +193,13 @@ _PROMO_WORDS = [
     r"réduction",
     r"gift code",
     r"referral",
+    r"pre-?sale",
+    r"free (?:shipping|delivery)",
+    r"shop (?:now|at|online)",
+    r"at checkout",
+    r"(?:a|your) free",
+    r"save",
+    r"for free",
 ]
 _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인", "خصم", "קופון", "הנחה", "कूपन"]
 
@@ -160,14 +207,53 @@ _PROMO_CHARS = ["优惠", "折扣", "クーポン", "割引", "쿠폰", "할인"
 NOT_A_CODE_BEFORE = re.compile(
     r"(?<![^\W\d_])(?:zip|postal|post|area|country|dialing|qr|bar|dress|source|error|status|"
     r"tracking|promo|promotion|promotional|discount|coupon|voucher|bonus|gift|referral|invite|"
-    r"invitation|swift|bic|sort|reason)"
+    r"invitation|swift|bic|sort|reason|purchase|order(?:\s+confirmation)?|booking|reservation|reward|redemption|ticket|"
+    r"door|gate|alarm|lock|parking|wi-?fi|product|licen[cs]e|"
+    r"wrong|incorrect|invalid|sim|atm|card|simple|easy|obvious|tried to(?: enter)?|attempted)"
     r"[\s-]*$",
     re.IGNORECASE,
 )
-NOT_A_CODE_AFTER = re.compile(r"^[\s-]*(?:reviews?|of conduct|snippets?|base|editor)\b", re.I)
+NOT_A_CODE_AFTER = re.compile(
+    r"^[\s-]*(?:reviews?|of conduct|snippets?|base|editor"
+    r"|(?:de |do |da )?(?:compra|reserva|descuento|desconto|promo\w*|réduction|regalo|cadeau)"
+    r"|(?:was |has been |wurde |был )?(?:entered|eingegeben|changed|geändert|blocked|gesperrt"
+    r"|locked|reset|incorrect\w*|wrong\w*|введен\w*))\b",
+    re.I,
+)
 
 # Words that, right before a number, say what the number is when it is not a code.
 _CONTEXT_WORDS = [
+    # "PIN for the 2024 conference": an article makes the number part of a name.
+    r"the",
+    r"like",
+    r"such as",
+    r"e\.g\.",
+    r"como",
+    r"comme",
+    r"wie",
+    r"вроде",
+    r"например",
+    r"cannot be",
+    r"nicht in",
+    r"atm",
+    r"terminal",
+    r"merchant",
+    r"page",
+    r"session",
+    r"user",
+    r"case",
+    r"request",
+    r"req",
+    r"ray",
+    r"door",
+    r"help(?:line|desk)?",
+    r"atendimento",
+    r"service",
+    r"assistance",
+    r"dudas",
+    r"locker",
+    r"wi-?fi",
+    r"alarm",
     r"orders?",
     r"pedido",
     r"commande",
@@ -206,6 +292,17 @@ _CONTEXT_WORDS = [
     r"room",
     r"acc(?:oun)?t",
     r"a/c",
+    r"rekening",
+    r"rek",
+    r"conta",
+    r"cuenta",
+    r"compte",
+    r"konto",
+    r"rachunek",
+    r"conto",
+    r"hesap\w*",
+    r"akaun",
+    r"t[àa]i kho[ảa]n",
     r"cards?",
     r"carta",
     r"karta",
@@ -229,6 +326,20 @@ _CONTEXT_WORDS = [
     r"text",
     r"call",
     r"dial",
+    r"report(?: at| to)?",
+    r"hubungi",
+    r"central",
+    r"help-?line",
+    r"hotline",
+    r"support",
+    r"contact",
+    r"customer (?:care|service)",
+    r"lig(?:ue|ar)",
+    r"llam[ae](?:nos)?(?: al)?",
+    r"appelez(?: le)?",
+    r"anrufen",
+    r"звоните",
+    r"телефон\w*",
     r"points",
     r"no\.",
     r"stop(?: all)? to",
@@ -248,6 +359,18 @@ _CONTEXT_CHARS = [
     "余额",
     "快递",
     "运单",
+    "客服",
+    "口座",
+    "계좌",
+    "账户",
+    "帳戶",
+    "บัญชี",
+    "电话",
+    "電話",
+    "热线",
+    "お問い合わせ",
+    "고객센터",
+    "문의",
 ]
 
 
@@ -265,6 +388,7 @@ FILLERS = _words(
     вашего вашей від
     是 为 為 您的 你的 は が の 는 은 이 가 هو هي الخاص بك لك الخاصة הוא שלך שלכם है आपका
     का की คือ ของคุณ
+    yako wako ya wa ni yakho ngu sinu teie ialah anda as como comme als kama
     """
 )
 
@@ -292,7 +416,8 @@ WEAK = re.compile(_alternation(_WEAK_WORDS, _WEAK_CHARS), re.IGNORECASE)
 PROMO = re.compile(_alternation(_PROMO_WORDS, _PROMO_CHARS), re.IGNORECASE)
 CONTEXT = re.compile(
     rf"(?:(?<![^\W\d_])(?:{'|'.join(_CONTEXT_WORDS)})|{'|'.join(_CONTEXT_CHARS)})"
-    r"(?:\s*(?:id|no\.?|nr\.?|number|n[uú]mero|num[eé]ro|nummer|номер|#|№))?[\s:：.#№*xX-]*$",
+    r"(?:\s*(?:id|no\.?|nr\.?|number|n[uú]mero|num[eé]ro|nummer|номер|#|№))?"
+    r"(?:\s+(?:is|are|es|est|ist|è|é))?[\s:：.#№*xX-]*$",
     re.IGNORECASE,
 )
 
@@ -320,30 +445,44 @@ _DURATION_UNITS = (
     r"|मिनट|minuter|perc"
 )
 
-# Spans that can never hold a code: every candidate overlapping one is dropped.
-DISTRACTORS = [
-    re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE),
-    re.compile(r"(?<![\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/\S*"),
-    re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"),
-    re.compile(rf"(?:{_CURRENCY_SIGNS})\s?(?:{_AMOUNT})"),
-    re.compile(rf"(?<![\w.,])(?:{_CURRENCY_CODES})\s?(?:{_AMOUNT})", re.IGNORECASE),
-    re.compile(
-        rf"(?<![\d.,])(?:{_AMOUNT})\s?(?:(?:{_CURRENCY_CODES})(?![^\W\d_])"
-        rf"|{_CURRENCY_SIGNS}|{_CURRENCY_DENSE})",
-        re.IGNORECASE,
+# Spans that can never hold a code, each behind the characters one of which it needs
+# (a cheap test that skips most scans on most messages).
+DISTRACTORS: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
+    (("://", "www.", "WWW."), re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)),
+    (("/",), re.compile(r"(?<![\w.-])[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/\S*")),
+    (("@",), re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+")),
+    (tuple("$€£¥₹₽₩₺₫฿₪₴₦₱"), re.compile(rf"(?:{_CURRENCY_SIGNS})\s?(?:{_AMOUNT})")),
+    ((), re.compile(rf"(?<![\w.,])(?:{_CURRENCY_CODES})\s?(?:{_AMOUNT})", re.IGNORECASE)),
+    (
+        (),
+        re.compile(
+            rf"(?<![\d.,])(?:{_AMOUNT})\s?(?:(?:{_CURRENCY_CODES})(?![^\W\d_])"
+            rf"|{_CURRENCY_SIGNS}|{_CURRENCY_DENSE})",
+            re.IGNORECASE,
+        ),
     ),
-    re.compile(r"(?<!\d)\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?!\d)"),
-    re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)\d{1,2}月\d{1,2}日"),
-    re.compile(rf"(?<!\d)\d{{1,2}}\s(?:{_MONTHS})[a-zа-я]*\.?,?\s\d{{2,4}}", re.IGNORECASE),
-    re.compile(rf"(?<![^\W\d_])(?:{_MONTHS})[a-zа-я]*\.?\s\d{{1,2}},?\s\d{{4}}", re.IGNORECASE),
-    re.compile(r"(?<!\d)\d{1,2}[:：h]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)", re.I),
-    re.compile(r"\+\s?\d[\d \u00a0().-]{6,}\d"),
-    re.compile(r"\(\d{2,4}\)\s?\d{3,4}[-. ]\d{2,4}(?:[-. ]\d{2})?"),
-    re.compile(rf"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:{_DURATION_UNITS})(?![^\W\d_])", re.I),
-    re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%"),
-    re.compile(r"(?<![A-Za-z])[*•xX]{1,12}\s?\d{2,6}(?!\d)"),
+    (("-", "/", ".", "年"), re.compile(r"(?<!\d)\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?(?!\d)")),
+    (("-", "/", "."), re.compile(r"(?<!\d)\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2})(?!\d)")),
+    (("月",), re.compile(r"(?<!\d)\d{1,2}月\d{1,2}日")),
+    ((), re.compile(rf"(?<!\d)\d{{1,2}}\s(?:{_MONTHS})[a-zа-я]*\.?,?\s\d{{2,4}}", re.IGNORECASE)),
+    (
+        (),
+        re.compile(rf"(?<![^\W\d_])(?:{_MONTHS})[a-zа-я]*\.?\s\d{{1,2}},?\s\d{{4}}", re.IGNORECASE),
+    ),
+    ((), re.compile(r"(?<!\d)\d{1,2}[:：h]\d{2}(?:[:：]\d{2})?(?:\s?[ap]\.?m\.?)?(?!\d)", re.I)),
+    (("+",), re.compile(r"\+\s?\d[\d \u00a0().-]{6,}\d")),
+    (("-",), re.compile(r"(?<![\d-])\d{3}-\d{4}(?![\d-])")),
+    (("(",), re.compile(r"\(\d{2,4}\)\s?\d{3,4}[-. ]\d{2,4}(?:[-. ]\d{2})?")),
+    ((), re.compile(rf"(?<![\d.,])\d+(?:[.,]\d+)?\s?(?:{_DURATION_UNITS})(?![^\W\d_])", re.I)),
+    (("%",), re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)?\s?%")),
+    ((), re.compile(r"(?<![A-Za-z])[*•xX]{1,12}\s?\d{2,6}(?!\d)")),
 ]
+# Numbers listed as alternatives are examples, not a code: "PINs like 1234 or 0000".
+ENUMERATION = re.compile(
+    r"(?<![\d,.])\d{3,8}(?:\s*(?:,|\bor\b|\bo\b|\bou\b|\boder\b|\bили\b|\blub\b|\bveya\b"
+    r"|\batau\b)\s*\d{3,8})+(?!\d|[,.]\d)",
+    re.I,
+)
 # Three or more digit groups ("800-555-1234", "8 800 555 35 35") are phone numbers once they
 # hold seven digits or more; shorter ones may be a grouped code ("12 34 56").
 PHONE_GROUPS = re.compile(r"(?<![\d-])\d{1,4}(?:[-. \u00a0]\d{2,4}){2,}(?![\d-])")
@@ -355,8 +494,61 @@ GROUPED = re.compile(
     rf"{_NOT_BEFORE}\d{{2,4}}(?:([ \u00a0\-–])\d{{2,4}})(?:\1\d{{2,4}})?{_NOT_AFTER}"
 )
 DIGITS = re.compile(rf"{_NOT_BEFORE}\d{{3,10}}{_NOT_AFTER}")
+# Letters and digits around a hyphen: "KX7-29Q".
+HYPHENATED = re.compile(
+    rf"{_NOT_BEFORE_ALNUM}(?=[A-Z0-9-]*[A-Z])(?=[A-Z0-9-]*\d)[A-Z0-9]{{3,4}}-[A-Z0-9]{{3,4}}"
+    rf"{_NOT_AFTER_ALNUM}"
+)
 ALNUM = re.compile(rf"{_NOT_BEFORE_ALNUM}[A-Za-z0-9]{{4,10}}{_NOT_AFTER_ALNUM}")
+# What may stand around a code sent alone on its first line: blank space, the SMS Retriever
+# "<#>", the sender's name in brackets ("[Acme] 482913", "4419 (Acme)").
+LINE_LEAD = re.compile(r"\s*(?:<#>\s*)?(?:[\[【(][^\]】)\n]{1,30}[\]】)]\s*)?")
+LINE_TAIL = re.compile(r"[ \t]*(?:[\[【(][^\]】)\n]{1,30}[\]】)])?\s*(?:\n|$)")
+# "with code 7712", "show code 5510": how coupons are handed out. Such a number is a code
+# only when the message also speaks of verifying, signing in or a one-time password.
+PROMO_LEAD = re.compile(
+    r"(?<![^\W\d_])(?:with|use|enter|apply|redeem|show|quote|mention|con|avec|mit|pakai|gunakan"
+    r"|kullan\w*)(?: (?:the|el|le|den|dem|this))? (?:code|c[oó]digo|codice|kode|kod|код)\s*:?\s*$",
+    re.I,
+)
+# "Don't use 1234 as your PIN": an example of what not to choose.
+NEGATED_USE = re.compile(
+    r"(?<![^\W\d_])(?:don'?t|do not|never|no|nunca|nie|не) (?:use|uses|usar|usa|choose|pick"
+    r"|используйте)\s+$",
+    re.I,
+)
+# "It expires in 10 minutes": a code that lapses within minutes verifies something.
+MINUTES = re.compile(
+    r"(?<![\d.,])\d{1,2}\s?(?:min(?:ute)?s?|minutos?|minuti|minuten|minuty|minut|dakika|menit|phút"
+    r"|минут\w*|хвилин\w*|分钟|分鐘|分|분|นาที|دقائق|דקות|मिनट)(?![^\W\d_])",
+    re.I,
+)
+# Keywords that name a code or an action without saying it verifies anything.
+BARE_KEYWORDS = _words(
+    """
+    code codes código codigo códigos codice codici codi kode kod kód kodu код кода cod
+    use enter type ingrese ingresa digite insira saisissez eingeben введите tumia
+    """
+)
+# "Use QMZT as your account key": a letter code may come before its code word here only.
+USE_BEFORE = re.compile(r"(?<![^\W\d_])(?:use|utilisez|usa|use o|verwenden sie|tumia)\s+$", re.I)
+AS_AFTER = re.compile(r"\s+(?:as|como|comme|als|kama)\s", re.I)
+# Capitals that follow a code word without being a code: "OTPs are SECRET", "code: NEVER".
+CAPITAL_WORDS = _words(
+    """
+    STOP HELP INFO NEVER SHARE CODE CODES SECRET VALID INVALID EXPIRED FREE SALE DEAR NOTE
+    WARNING ALERT URGENT THANK THANKS YOUR THIS THAT WITH FROM ANYONE NONE ONLY SENT TEXT CALL
+    REPLY BANK CARD SAFE KEEP ENTER SIAPAPUN JANGAN BERIKAN KEPADA KODE TIDAK
+    """
+)
+# Between a code word and a code made of letters only these may stand ("code is", "code de
+# vérification est :"), and one of them or a colon must: "รหัส LINE" names an app, not a code.
+COPULAS = _words("is es est ist lautet è é är er ni on adalah ialah là je jest to это = : ：")
+LOOSE_FILLERS = COPULAS | _words("de di do da your votre")
 SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 WORD = re.compile(r"\w+")
 # Letter-digit tokens that are words, not codes: "10mins", "3rd", "iPhone15".
+# A word with a number, the shape of coupons ("TREAT40", "STAY3PAY2"): a code only where
+# the text says "code is" right before it.
+VANITY = re.compile(r"[A-Za-z]{3,}\d{1,4}|[A-Za-z]{3,}\d[A-Za-z]{3,}\d?")
 WORDLIKE = re.compile(r"\d+[a-z]+|[A-Za-z]*[a-z][A-Za-z]*\d+")
