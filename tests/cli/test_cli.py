@@ -274,3 +274,21 @@ class TestAdminTokens:
         assert code == 0
         assert "7.25" in out and f"cli ({getpass.getuser()})" in out
         assert simhive("account", "ledger", "nobody")[0] == 1
+
+
+class TestServicePatternsAndExplain:
+    def test_patterns_route_and_read_the_code(self, env: Path) -> None:
+        code, out = simhive(
+            "service", "set", "Acme", "--price", "1", "--sender-pattern", "^ACME$",
+            "--text-pattern", r"ref (?P<code>[A-Z]{3}\d{3})",
+        )  # fmt: skip
+        assert code == 0 and "^ACME$" in out and "own" in out
+        code, out = simhive("sms", "explain", "Acme ref XYZ123 expires soon", "--service", "acme")
+        assert code == 0
+        assert "PIN   XYZ123" in out and "rule  service-pattern" in out
+        code, out = simhive("service", "set", "Acme", "--sender-pattern", "(bad")
+        assert code == 1 and "bad regular expression" in out
+        code, out = simhive("sms", "explain", "G-123456 is your Google verification code.")
+        assert code == 0 and "PIN   G-123456" in out
+        code, out = simhive("sms", "explain", "hello", "--service", "Nope")
+        assert code == 1 and "Nope" in out

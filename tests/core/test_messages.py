@@ -108,6 +108,23 @@ class TestMultiServiceRouting:
         routed = receive(db, mdn, "777", "Code 4242")
         assert routed is not None and routed.service == "Amazon"
 
+    def test_the_services_own_pattern_reads_the_code(self, db: Database, alice: Customer) -> None:
+        from simhive.core.catalog import service as catalog
+
+        with db.uow() as uow:
+            catalog.set_service(
+                uow,
+                catalog.ServiceSpec(
+                    name="Acme", price=Decimal("0.50"), text_patterns=r"ref (?P<code>[A-Z]{3}\d{3})"
+                ),
+            )
+        (mdn,) = world.numbers(db, 1)
+        request(db, alice, "Acme")
+        routed = receive(db, mdn, "ACME", "Acme ref XYZ123, valid 5 minutes")
+        assert routed is not None and routed.status == MessageStatus.ROUTED
+        with db.uow(write=False) as uow:
+            assert uow.session.scalar(select(Message.pin)) == "XYZ123"
+
     def test_a_single_service_request_takes_any_sms(self, db: Database, alice: Customer) -> None:
         (mdn,) = world.numbers(db, 1)
         request(db, alice, "Amazon")

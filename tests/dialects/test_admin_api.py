@@ -430,3 +430,28 @@ class TestAdminBadInput:
         body = answer.json()
         assert body["request_id"] == "rid-42" and "rid-42" in body["detail"]
         assert "Traceback" not in answer.text
+
+
+class TestServicePatterns:
+    def test_set_shown_and_restored(self, base_url: str, auth: str) -> None:
+        url = base_url + "/services/Amazon"
+        set_ = call("PUT", url, auth, json={"price": "0.50", "sender_patterns": ["^777$"]})
+        assert set_.status_code == 200
+        body = set_.json()
+        assert (body["sender_patterns"], body["built_in_patterns"]) == (["^777$"], False)
+        back = call("PUT", url, auth, json={"sender_patterns": [], "text_patterns": []}).json()
+        assert back["built_in_patterns"] is True
+        assert "^(amzn|amazon)$" in back["sender_patterns"]
+        assert back["price"] == "0.50"
+
+    @pytest.mark.parametrize("pattern", ["(unclosed", "x" * 201, "a\nb"])
+    def test_bad_patterns_are_refused_and_change_nothing(
+        self, base_url: str, auth: str, pattern: str
+    ) -> None:
+        url = base_url + "/services/Amazon"
+        call("PUT", url, auth, json={"price": "0.50", "text_patterns": ["amazon"]})
+        refused = call("PUT", url, auth, json={"text_patterns": [pattern]})
+        assert refused.status_code == 422
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        (service,) = [s for s in call("GET", base_url + "/services", auth).json()]
+        assert service["text_patterns"] == ["amazon"]

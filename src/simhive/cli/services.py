@@ -21,8 +21,21 @@ def service_set(
     ltr_price: Annotated[str | None, typer.Option(help="30-day rental price.")] = None,
     ltr_short_price: Annotated[str | None, typer.Option(help="3-day rental price.")] = None,
     order_id: Annotated[int | None, typer.Option(help="Numeric id for the order API.")] = None,
+    sender_pattern: Annotated[
+        list[str] | None,
+        typer.Option(help="Regular expression for the senders of its SMS (repeatable)."),
+    ] = None,
+    text_pattern: Annotated[
+        list[str] | None,
+        typer.Option(help="Regular expression for the text of its SMS (repeatable)."),
+    ] = None,
+    built_in_patterns: Annotated[
+        bool,
+        typer.Option("--built-in-patterns", help="Drop its own patterns for the built-in ones."),
+    ] = False,
 ) -> None:
-    """Create a service or change its prices."""
+    """Create a service or change its prices and the patterns that recognise its SMS."""
+    cleared: list[str] | None = [] if built_in_patterns else None
     info = run(
         lambda: ops.set_service(
             database(),
@@ -31,11 +44,20 @@ def service_set(
             ltr_price=amount(ltr_price) if ltr_price else None,
             ltr_short_price=amount(ltr_short_price) if ltr_short_price else None,
             order_id=order_id,
+            sender_patterns=sender_pattern or cleared,
+            text_patterns=text_pattern or cleared,
         )
     )
     console.print(
         f"{info.name}: {format_amount(info.price)} "
         f"(30 days {format_amount(info.ltr_price)}, 3 days {format_amount(info.ltr_short_price)})"
+    )
+    origin = "built-in" if info.built_in_patterns else "own"
+    console.print(
+        f"  senders ({origin}): {' | '.join(info.sender_patterns) or '-'}\n"
+        f"  texts ({origin}): {' | '.join(info.text_patterns) or '-'}",
+        highlight=False,
+        markup=False,
     )
 
 

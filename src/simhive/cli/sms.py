@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from simhive.cli.common import console, database, run
 from simhive.operations import messages as ops
@@ -36,3 +37,26 @@ def sms_inject(
             f"{info.activation_id} ({info.service}); PIN {pin}",
             highlight=False,
         )
+
+
+@app.command("explain")
+def sms_explain(
+    text: Annotated[str, typer.Argument(help="The SMS text.")],
+    sender: Annotated[str | None, typer.Option("--from", help="The sender.")] = None,
+    service: Annotated[
+        str | None, typer.Option(help="The service, whose own patterns then apply first.")
+    ] = None,
+) -> None:
+    """Show the code simhive reads in an SMS, the rule that decided it and what was weighed."""
+    from simhive.pins import explain_pin
+
+    patterns = run(lambda: ops.service_patterns(database(), service)) if service else ()
+    found = explain_pin(text, sender=sender, service=service, patterns=patterns)
+    console.print(f"PIN   {found.pin or 'none'}", highlight=False, markup=False)
+    console.print(f"rule  {found.rule}", highlight=False, markup=False)
+    table = Table("candidate", "at", "kind", "score", "why")
+    for candidate in found.candidates:
+        score = "-" if candidate.score is None else f"{candidate.score:.1f}"
+        table.add_row(candidate.text, str(candidate.start), candidate.kind, score, candidate.reason)
+    if found.candidates:
+        console.print(table)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from simhive.core.catalog import service as catalog
 from simhive.core.errors import InvalidParameter
 from simhive.core.messages import service as messages
 from simhive.core.messages.models import Message
@@ -56,3 +58,10 @@ def inject_sms(db: Database, *, to: str, sender: str, text: str) -> MessageInfo 
             service=routed.service,
             pin=pin,
         )
+
+
+def service_patterns(db: Database, name: str) -> tuple[re.Pattern[str], ...]:
+    """The text patterns that read a service's code first (the operator's, else built-in)."""
+    with db.uow(write=False) as uow:
+        (service,) = catalog.find_services(uow, [name])
+        return catalog.text_patterns(service)

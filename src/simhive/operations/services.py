@@ -19,15 +19,23 @@ class ServiceInfo:
     ltr_price: Decimal
     ltr_short_price: Decimal
     order_id: int | None
+    # The patterns that recognise the service's SMS: the operator's, else built-in ones.
+    sender_patterns: list[str]
+    text_patterns: list[str]
+    built_in_patterns: bool
 
 
 def _info(service: Service) -> ServiceInfo:
+    senders, texts = catalog.patterns_of(service)
     return ServiceInfo(
         name=service.name,
         price=from_cents(service.price_cents),
         ltr_price=from_cents(service.ltr_price_cents),
         ltr_short_price=from_cents(service.ltr_short_price_cents),
         order_id=service.order_id,
+        sender_patterns=senders.splitlines(),
+        text_patterns=texts.splitlines(),
+        built_in_patterns=not (service.sender_patterns or service.text_patterns),
     )
 
 
@@ -39,8 +47,10 @@ def set_service(
     ltr_price: Decimal | None = None,
     ltr_short_price: Decimal | None = None,
     order_id: int | None = None,
+    sender_patterns: list[str] | None = None,
+    text_patterns: list[str] | None = None,
 ) -> ServiceInfo:
-    """Create a service or change its prices; omitted prices keep their values."""
+    """Create a service or change its prices and patterns; what is omitted keeps its value."""
     with db.uow() as uow:
         return _info(
             update_service(
@@ -50,6 +60,8 @@ def set_service(
                 ltr_price=ltr_price,
                 ltr_short_price=ltr_short_price,
                 order_id=order_id,
+                sender_patterns=sender_patterns,
+                text_patterns=text_patterns,
             )
         )
 

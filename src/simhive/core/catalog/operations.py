@@ -24,8 +24,13 @@ def update_service(
     ltr_price: Decimal | None = None,
     ltr_short_price: Decimal | None = None,
     order_id: int | None = None,
+    sender_patterns: list[str] | None = None,
+    text_patterns: list[str] | None = None,
 ) -> Service:
-    """Create a service or change its prices; omitted prices keep their values.
+    """Create a service or change its prices and patterns; what is omitted keeps its value.
+
+    Patterns (regular expressions, matched ignoring case) recognise the service's SMS
+    by sender and by text; an empty list clears them, so the built-in ones apply.
 
     A new service without a price gets the operator's default price; its rental
     prices start at zero.
@@ -55,8 +60,19 @@ def update_service(
         ltr_price=kept(ltr_price, "ltr_price_cents", Decimal("0")),
         ltr_short_price=kept(ltr_short_price, "ltr_short_price_cents", Decimal("0")),
         order_id=order_id,
+        sender_patterns=_lines(sender_patterns),
+        text_patterns=_lines(text_patterns),
     )
     return set_service(uow, spec)
+
+
+def _lines(patterns: list[str] | None) -> str | None:
+    if patterns is None:
+        return None
+    kept = [p.strip() for p in patterns if p.strip()]
+    if any("\n" in p or "\r" in p for p in kept):
+        raise InvalidParameter("pattern", kept[0][:40], "one pattern per value, no line breaks")
+    return "\n".join(kept)
 
 
 def _check_order_id(uow: UnitOfWork, *, name: str, order_id: int) -> None:

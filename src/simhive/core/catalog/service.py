@@ -27,8 +27,9 @@ class ServiceSpec:
     ltr_price: Decimal = Decimal("0")
     ltr_short_price: Decimal = Decimal("0")
     order_id: int | None = None
-    sender_patterns: str = ""
-    text_patterns: str = ""
+    # One regular expression per line; None keeps what the service has, "" clears it.
+    sender_patterns: str | None = None
+    text_patterns: str | None = None
 
 
 def name_key(name: str) -> str:
@@ -43,11 +44,8 @@ def set_service(uow: UnitOfWork, spec: ServiceSpec) -> Service:
     for price in (spec.price, spec.ltr_price, spec.ltr_short_price):
         if price < 0:
             raise InvalidParameter("price", str(price), "must not be negative")
-    for pattern in (spec.sender_patterns + "\n" + spec.text_patterns).splitlines():
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise InvalidParameter("pattern", pattern, f"bad regular expression: {exc}") from exc
+    for pattern in f"{spec.sender_patterns or ''}\n{spec.text_patterns or ''}".splitlines():
+        check_pattern(pattern)
     service = uow.session.scalar(select(Service).where(Service.name_key == name_key(name)))
     if service is None:
         service = Service(name=name, name_key=name_key(name), price_cents=0)
@@ -58,13 +56,28 @@ def set_service(uow: UnitOfWork, spec: ServiceSpec) -> Service:
     service.ltr_short_price_cents = to_cents(spec.ltr_short_price)
     if spec.order_id is not None:
         service.order_id = spec.order_id
-    if spec.sender_patterns:
+    if spec.sender_patterns is not None:
         service.sender_patterns = spec.sender_patterns
-    if spec.text_patterns:
+    if spec.text_patterns is not None:
         service.text_patterns = spec.text_patterns
     service.active = True
     uow.session.flush()
     return service
+
+
+MAX_PATTERN = 200
+
+
+def check_pattern(pattern: str) -> None:
+    """Refuse a pattern that is not a regular expression, or one too long to be a shape."""
+    if len(pattern) > MAX_PATTERN or "\x00" in pattern:
+        raise InvalidParameter(
+            "pattern", pattern[:40], f"a pattern is at most {MAX_PATTERN} characters"
+        )
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise InvalidParameter("pattern", pattern, f"bad regular expression: {exc}") from exc
 
 
 def unique_names(names: list[str] | tuple[str, ...]) -> list[str]:
@@ -120,6 +133,11 @@ def patterns_of(service: Service) -> tuple[str, str]:
     if service.sender_patterns or service.text_patterns:
         return service.sender_patterns, service.text_patterns
     return built_in(service.name_key)
+
+
+def text_patterns(service: Service) -> tuple[re.Pattern[str], ...]:
+    """The compiled text patterns of a service (the operator's, else the built-in ones)."""
+    return _compiled(patterns_of(service)[1])
 
 
 def match_strength(service: Service, *, sender: str, text: str) -> int:

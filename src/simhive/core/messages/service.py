@@ -237,7 +237,13 @@ def _complete(
     message.activation_id = activation.id
     message.service_id = service.id
     message.price_cents = activation.price_cents
-    message.pin = extract_pin(message.text, sender=message.sender, service=service.name)
+    # The service's own text patterns, where a group marks the code, come first.
+    message.pin = extract_pin(
+        message.text,
+        sender=message.sender,
+        service=service.name,
+        patterns=catalog.text_patterns(service),
+    )
     inventory.mark_used(
         uow, number_id=activation.number_id, service_id=service.id, account_id=account.id
     )

@@ -6,7 +6,7 @@ No `from __future__ import annotations` here: FastAPI reads these annotations at
 from decimal import Decimal
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database
 from simhive.dialects.admin.auth import Guard, Scope
@@ -20,6 +20,16 @@ class ServiceSet(BaseModel):
     ltr_price: Decimal | None = None
     ltr_short_price: Decimal | None = None
     order_id: int | None = None
+    sender_patterns: list[str] | None = Field(
+        None,
+        max_length=20,
+        description="Regular expressions for its senders; [] restores the built-in ones.",
+    )
+    text_patterns: list[str] | None = Field(
+        None,
+        max_length=20,
+        description="Regular expressions for its texts; [] restores the built-in ones.",
+    )
 
 
 class ServiceView(BaseModel):
@@ -28,6 +38,9 @@ class ServiceView(BaseModel):
     ltr_price: str
     ltr_short_price: str
     order_id: int | None
+    sender_patterns: list[str]
+    text_patterns: list[str]
+    built_in_patterns: bool
 
 
 def _service(info: ServiceInfo) -> ServiceView:
@@ -37,6 +50,9 @@ def _service(info: ServiceInfo) -> ServiceView:
         ltr_price=format_amount(info.ltr_price),
         ltr_short_price=format_amount(info.ltr_short_price),
         order_id=info.order_id,
+        sender_patterns=info.sender_patterns,
+        text_patterns=info.text_patterns,
+        built_in_patterns=info.built_in_patterns,
     )
 
 
