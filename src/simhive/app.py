@@ -138,7 +138,9 @@ def create_app(
     for route in command_routes(db, reader, logins):
         app.router.routes.append(route)
     if settings.ingest_token:
-        for route in ingest_routes(settings.ingest_token, db.clock, Sink(db, "http")):
+        sink = Sink(db, "http")
+        limit = settings.ingest_max_body_bytes
+        for route in ingest_routes(settings.ingest_token, db.clock, sink, max_body=limit):
             app.router.routes.append(route)
 
     from simhive.dialects.admin.app import create_admin_app
