@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simhive import __version__
 from simhive.core.accounts.service import LoginThrottle
-from simhive.core.activations.models import Activation, ActivationStatus
+from simhive.core.activations.models import OPEN_STATUSES, Activation
 from simhive.core.events import service as events
 from simhive.db.engine import make_engine
 from simhive.db.fastread import FastReader
@@ -34,8 +34,6 @@ from simhive.worker.runner import Worker
 log = logging.getLogger(__name__)
 
 _PRINTABLE = re.compile(rb"[\x21-\x7e]+")
-# Closed activations only grow; their totals come from counters, not from a scan of history.
-_OPEN = (ActivationStatus.AWAITING_MDN, ActivationStatus.RESERVED)
 
 
 class RequestIdMiddleware:
@@ -75,10 +73,11 @@ def _gauges(db: Database) -> tuple[dict[str, int], int]:
     with db.uow(write=False) as uow:
         rows = uow.session.execute(
             select(Activation.status, func.count())
-            .where(Activation.status.in_(_OPEN))
+            # Closed activations only pile up: their totals come from counters, not a scan.
+            .where(Activation.status.in_(OPEN_STATUSES))
             .group_by(Activation.status)
         ).all()
-        by_state = {s.value: 0 for s in _OPEN}
+        by_state = {s.value: 0 for s in OPEN_STATUSES}
         by_state.update({str(status): int(n) for status, n in rows})
         return by_state, events.backlog(uow)
 
