@@ -62,7 +62,11 @@ class FastReader:
                 self._path, timeout=0, isolation_level=None, check_same_thread=False
             )
             self._local.execute("PRAGMA query_only=ON")
-        row = self._local.execute(sql, args).fetchone()
+        cursor = self._local.execute(sql, args)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()  # ends the read at once, so checkpoints never wait for this snapshot
         return tuple(row) if row is not None else None
 
     def _first_pooled(self, sql: str, args: Any) -> tuple[Any, ...] | None:
