@@ -162,3 +162,22 @@ class TestHashing:
         with serve(create_app(db.settings, db=db, run_worker=False)) as base_url, db.uow() as uow:
             uow.session.connection()
             assert guess(base_url, cmd="request") == WRONG
+
+
+class TestConcurrentGuesses:
+    def test_guesses_sent_at_once_are_hashed_no_more_than_the_limit_allows(
+        self, base_url: str, hasher: CountingHasher, alice: Customer
+    ) -> None:
+        answers: list[dict[str, str]] = []
+        threads = [
+            threading.Thread(target=lambda: answers.append(guess(base_url))) for _ in range(12)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(answers) == 12
+        refused = [a for a in answers if THROTTLED.fullmatch(a["message"])]
+        assert len(refused) + answers.count(WRONG) == 12
+        # Three failures fill the count; the two hashing threads may each be one guess past it.
+        assert hasher.calls <= 3 + 2

@@ -292,6 +292,8 @@ class LoginThrottle:
 
     def check(self, login: PasswordLogin, password: str, *, address: str) -> int:
         """`check_password`, counting a failure against the user and the address."""
+        # Again here: guesses sent all at once passed `admit` together, then queued to be hashed.
+        self.admit(address=address, login=login)
         try:
             account_id = check_password(login, password, verify=self._verify)
         except AuthFailed:
