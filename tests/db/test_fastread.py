@@ -47,7 +47,7 @@ class TestSqliteFastRead:
                 time.sleep(0.5)  # the status read is now waiting for the lock
                 assert not answers
                 # The same process still answers everything else meanwhile.
-                assert httpx.get(base + "/livez", timeout=5).status_code == 200
+                assert httpx.get(base + "/livez", timeout=10).status_code == 200
             finally:
                 holder.execute("COMMIT")
                 holder.close()
