@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,7 +17,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simhive import __version__
-from simhive.core.activations.models import Activation, ActivationStatus
+from simhive.core.accounts.service import LoginThrottle
+from simhive.core.activations.models import OPEN_STATUSES, Activation
 from simhive.core.events import service as events
 from simhive.db.engine import make_engine
 from simhive.db.fastread import FastReader
@@ -30,6 +33,8 @@ from simhive.worker.runner import Worker
 
 log = logging.getLogger(__name__)
 
+_PRINTABLE = re.compile(rb"[\x21-\x7e]+")
+
 
 class RequestIdMiddleware:
     """Give every request an id (or keep the caller's), for logs and the `x-request-id` header."""
@@ -41,8 +46,9 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode()[:64]
-        rid = incoming or new_request_id()
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"")
+        # Only visible ASCII goes into logs and back into a header; anything else gets our own id.
+        rid = incoming[:64].decode() if _PRINTABLE.fullmatch(incoming) else new_request_id()
         token = request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:
@@ -63,13 +69,28 @@ def database_from(settings: Settings, clock: Clock | None = None) -> Database:
 
 
 def _gauges(db: Database) -> tuple[dict[str, int], int]:
+    """Open activations by state (through the status index) and the outbox backlog."""
     with db.uow(write=False) as uow:
         rows = uow.session.execute(
-            select(Activation.status, func.count(Activation.id)).group_by(Activation.status)
+            select(Activation.status, func.count())
+            # Closed activations only pile up: their totals come from counters, not a scan.
+            .where(Activation.status.in_(OPEN_STATUSES))
+            .group_by(Activation.status)
         ).all()
-        by_state = {s.value: 0 for s in ActivationStatus}
+        by_state = {s.value: 0 for s in OPEN_STATUSES}
         by_state.update({str(status): int(n) for status, n in rows})
         return by_state, events.backlog(uow)
+
+
+def login_throttle(settings: Settings, clock: Clock) -> LoginThrottle:
+    """Failed password logins counted as the settings say."""
+    return LoginThrottle(
+        per_user=settings.login_failures_per_user,
+        per_address=settings.login_failures_per_address,
+        window_s=settings.login_failure_window_s,
+        storage=settings.rate_limit_storage,
+        clock=clock,
+    )
 
 
 def create_app(
@@ -80,9 +101,11 @@ def create_app(
     worker: Worker | None = None,
     gateways: Mapping[str, Any] | None = None,
     run_worker: bool = True,
+    logins: LoginThrottle | None = None,
 ) -> FastAPI:
     """Build the app; with `run_worker`, the worker runs in this process (the embedded default)."""
     db = db or database_from(settings, clock)
+    logins = logins or login_throttle(settings, db.clock)
     if run_worker and worker is None:
         worker = Worker(db, gateways=gateways)
     if worker is not None:
@@ -111,10 +134,12 @@ def create_app(
     app.state.settings = settings
     app.state.worker = worker
     reader = FastReader(db.engine, pool_size=settings.db_pool_size)
-    for route in command_routes(db, reader):
+    for route in command_routes(db, reader, logins):
         app.router.routes.append(route)
     if settings.ingest_token:
-        for route in ingest_routes(settings.ingest_token, db.clock, Sink(db, "http")):
+        sink = Sink(db, "http")
+        limit = settings.ingest_max_body_bytes
+        for route in ingest_routes(settings.ingest_token, db.clock, sink, max_body=limit):
             app.router.routes.append(route)
 
     from simhive.dialects.admin.app import create_admin_app
@@ -139,11 +164,24 @@ def create_app(
         DATABASE_GAUGES.read = lambda: _gauges(db)
 
         @app.get("/metrics", include_in_schema=False)
-        def metrics(_: Request) -> Response:
+        def metrics(request: Request) -> Response:
+            if settings.metrics_token and not _bearer_matches(request, settings.metrics_token):
+                return JSONResponse(
+                    {"error": "metrics need Authorization: Bearer <SIMHIVE_METRICS_TOKEN>"},
+                    status_code=401,
+                    headers={"www-authenticate": "Bearer"},
+                )
             return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+def _bearer_matches(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), token.encode()
+    )
 
 
 def from_env() -> FastAPI:

@@ -34,6 +34,11 @@ TIME_TO_CODE = Histogram(
     buckets=(1, 5, 10, 20, 30, 60, 120, 300, 600, 900),
     registry=REGISTRY,
 )
+REQUESTS_TIMED_OUT = Counter(
+    "simhive_requests_timed_out_total",
+    "One-time requests the worker's sweep timed out.",
+    registry=REGISTRY,
+)
 WEBHOOK_DELIVERIES = Counter(
     "simhive_webhook_deliveries_total",
     "Webhook attempts by outcome (delivered, failed attempt, given up).",
@@ -48,7 +53,10 @@ WEBHOOK_LATENCY = Histogram(
 
 
 class DatabaseGauges(Collector):
-    """Gauges read from the database at scrape time: activations by state, outbox backlog."""
+    """Gauges read from the database at scrape time: open activations by state, outbox backlog.
+
+    Each read must stay cheap as history grows: indexed counts of what is open, never a scan.
+    """
 
     def __init__(self) -> None:
         self.read: Callable[[], tuple[dict[str, int], int]] | None = None
@@ -61,7 +69,11 @@ class DatabaseGauges(Collector):
         except Exception:
             logging.getLogger(__name__).exception("metrics read failed")
             return
-        states = GaugeMetricFamily("simhive_activations", "Activations by state.", labels=["state"])
+        states = GaugeMetricFamily(
+            "simhive_activations",
+            "Open activations by state (closed ones are counted by the request and SMS counters).",
+            labels=["state"],
+        )
         for state, count in sorted(by_state.items()):
             states.add_metric([state], count)
         yield states

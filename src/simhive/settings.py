@@ -112,6 +112,35 @@ class Settings(BaseSettings):
         "to /gateway/v1/sms; unset turns that endpoint off.",
     )
     metrics_enabled: bool = Field(True, description="Serve Prometheus metrics at /metrics.")
+    metrics_token: str | None = Field(
+        None,
+        description="When set, /metrics answers only requests with `Authorization: Bearer <token>` "
+        "(401 otherwise).",
+    )
+    ingest_max_body_bytes: int = Field(
+        262144,
+        description="Largest body /gateway/v1/sms accepts, in bytes (413 past it); a text is "
+        "capped at 39,015 characters, 255 concatenated segments of 153.",
+    )
+
+    login_failures_per_user: int = Field(
+        10,
+        description="Failed password logins one user name may have in the window before password "
+        "logins for it are refused (its API keys keep working).",
+    )
+    login_failures_per_address: int = Field(
+        30,
+        description="Failed password logins one client address may have in the window before its "
+        "password logins are refused (behind a proxy, run uvicorn with --proxy-headers).",
+    )
+    login_failure_window_s: int = Field(
+        900, description="Seconds over which failed password logins are counted (moving window)."
+    )
+    rate_limit_storage: str = Field(
+        "memory://",
+        description="Where failed logins are counted: memory:// (per process) or a redis:// URL "
+        "shared by every process (needs the `redis` package).",
+    )
 
     @property
     def reservation_notice_gateways(self) -> frozenset[str]:

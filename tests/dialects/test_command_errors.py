@@ -65,3 +65,41 @@ class TestOperations:
             "simhive_webhook_deliveries_total",
         ):
             assert name in metrics
+
+
+class TestMetrics:
+    def test_only_open_activations_are_gauged(self, db: Database) -> None:
+        world.service(db, "Amazon", "0.50")
+        world.numbers(db, 2)
+        who = world.customer(db)
+        with serve(create_app(db.settings, db=db, run_worker=False)) as base:
+            api = base + "/api_command.php"
+            auth = {"user": who.username, "api_key": who.api_key}
+            first = httpx.get(api, params={"cmd": "request", "service": "Amazon", **auth}).json()
+            httpx.get(api, params={"cmd": "request", "service": "Amazon", **auth})
+            rid = first["message"][0]["id"]
+            httpx.get(api, params={"cmd": "reject", "id": rid, **auth})
+            metrics = httpx.get(base + "/metrics").text
+        assert 'simhive_activations{state="reserved"} 1.0' in metrics
+        assert 'simhive_activations{state="awaiting_mdn"} 0.0' in metrics
+        # Closed states only grow: their totals are counters, not a scan of every activation.
+        assert 'simhive_activations{state="rejected"}' not in metrics
+        assert (
+            'simhive_api_requests_total{command="reject",dialect="command",outcome="ok"}' in metrics
+        )
+
+    def test_a_token_protects_metrics(self, db: Database) -> None:
+        settings = db.settings.model_copy(update={"metrics_token": "scrape-secret"})
+        with serve(create_app(settings, db=db, run_worker=False)) as base:
+            for headers in (
+                {},
+                {"authorization": "Bearer wrong"},
+                {"authorization": "scrape-secret"},
+                {"authorization": "Basic scrape-secret"},
+            ):
+                answer = httpx.get(base + "/metrics", headers=headers)
+                assert answer.status_code == 401
+                assert "simhive_" not in answer.text
+            good = httpx.get(base + "/metrics", headers={"authorization": "Bearer scrape-secret"})
+        assert good.status_code == 200
+        assert "simhive_outbox_backlog" in good.text

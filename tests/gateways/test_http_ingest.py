@@ -97,3 +97,82 @@ class TestHttpIngest:
         ):
             assert post(base_url, **fields).status_code == 400
         assert stored(db) == 0
+
+
+def post_json(base_url: str, body: str | bytes, token: str = f"Bearer {TOKEN}") -> httpx.Response:
+    return httpx.post(
+        base_url + "/gateway/v1/sms",
+        content=body,
+        headers={"authorization": token, "content-type": "application/json"},
+        timeout=30,
+    )
+
+
+class TestIngestRefusals:
+    def test_the_token_needs_its_bearer_scheme(self, base_url: str, db: Database) -> None:
+        fields = {"to": "12125550100", "from": "x", "text": "hi"}
+        for header in (TOKEN, f"Basic {TOKEN}", f"Bearer{TOKEN}", f"Bearer {TOKEN}x"):
+            response = httpx.post(
+                base_url + "/gateway/v1/sms", data=fields, headers={"authorization": header}
+            )
+            assert response.status_code == 401
+        assert stored(db) == 0
+        assert post(base_url, **fields).status_code == 200
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            r'{"to": "12125550100", "from": "x", "text": "lone \ud800 surrogate"}',
+            r'{"to": "12125550100", "from": "x\udfff", "text": "hi"}',
+            r'{"to": "12125550100", "from": "x", "text": "hi", "ref": "r\ud83d"}',
+            r'{"to": "12125550100", "from": "x", "text": "hi", "ref": "a\u0000b"}',
+            r'{"to": "12125550100", "from": "x", "text": {"nested": "object"}}',
+            '{"to": "12125550100", "from": "x", "text": "hi", "received_at": 1e18}',
+            '{"to": "12125550100", "from": "x", "text": "hi", "received_at": "nan"}',
+            '{"to": "12125550100", "from": "x", "text": "hi", "received_at": "inf"}',
+            '{"to": "12125550100", "from": "x", "text": "hi", "received_at": "-inf"}',
+            '{"to": "12125550100", "from": "x", "text": "hi", "received_at": -1}',
+            "[" * 50_000 + "]" * 50_000,
+            b'{"to": "12125550100", "from": "x", "text": "\xff\xfe"}',
+        ],
+    )
+    def test_bad_json_is_a_400_and_stores_nothing(
+        self, base_url: str, db: Database, body: str | bytes
+    ) -> None:
+        response = post_json(base_url, body)
+        assert response.status_code == 400
+        assert response.json()["error"]
+        assert stored(db) == 0
+
+    def test_received_at_in_range_is_kept(self, base_url: str, db: Database) -> None:
+        body = '{"to": "12125550100", "from": "x", "text": "hi", "received_at": 1767225600}'
+        assert post_json(base_url, body).status_code == 200
+        assert stored(db) == 1
+
+    def test_a_text_is_capped_at_255_segments(self, base_url: str, db: Database) -> None:
+        longest = "x" * 39_015
+        response = post(base_url, to="12125550100", text=longest, **{"from": "x"})
+        assert response.status_code == 200
+        response = post(base_url, to="12125550100", text=longest + "x", **{"from": "x"})
+        assert response.status_code == 413
+        assert "39015" in response.json()["error"]
+        assert stored(db) == 1
+
+    @pytest.mark.parametrize("kind", ["json", "form"])
+    def test_a_body_past_the_limit_is_a_413(self, base_url: str, db: Database, kind: str) -> None:
+        text = "x" * (1024 * 1024)
+        if kind == "json":
+            response = post_json(base_url, f'{{"to": "1", "from": "x", "text": "{text}"}}')
+        else:
+            response = post(base_url, to="12125550100", text=text, **{"from": "x"})
+        assert response.status_code == 413
+        assert response.json()["error"]
+        assert stored(db) == 0
+
+    def test_a_form_past_the_parser_limits_is_refused(self, base_url: str, db: Database) -> None:
+        fields = {"to": "12125550100", "from": "x", "text": "hi"}
+        fields.update({f"f{i}": "" for i in range(2000)})
+        response = post(base_url, **fields)
+        assert response.status_code == 400
+        assert response.json()["error"]
+        assert stored(db) == 0

@@ -29,6 +29,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     NOT_FOUND = "not_found"
     INVALID_WEBHOOK_URL = "invalid_webhook_url"
+    LOGIN_THROTTLED = "login_throttled"
 
 
 class CoreError(Exception):
@@ -178,3 +179,13 @@ class InvalidWebhookUrl(CoreError):
         super().__init__(f"webhook URL {url!r} refused: {reason}", url=url, reason=reason)
         self.url = url
         self.reason = reason
+
+
+class LoginThrottled(CoreError):
+    code = ErrorCode.LOGIN_THROTTLED
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed logins, retry in {retry_after} s", retry_after=retry_after
+        )
+        self.retry_after = retry_after

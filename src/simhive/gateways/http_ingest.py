@@ -3,20 +3,24 @@
 Form or JSON fields `to`, `from`, `text`, optional `ref` (the sender's own id
 for the SMS: posting the same `ref` again stores nothing new, so a gateway can
 retry safely after a timeout) and `received_at` (unix seconds). Auth is
-`Authorization: Bearer <SIMHIVE_INGEST_TOKEN>`.
+`Authorization: Bearer <SIMHIVE_INGEST_TOKEN>`. Bad input answers 400, a body
+or text past its limit 413, both as JSON `{"error": ...}`, and stores nothing.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Message, Receive
 
 from simhive.db.uow import to_thread
 from simhive.gateways.base import InboundSMS
@@ -24,45 +28,128 @@ from simhive.kit.clock import Clock
 
 PATH = "/gateway/v1/sms"
 
+# The longest SMS a phone sends: 255 concatenated segments of 153 GSM-7 characters.
+MAX_TEXT = 255 * 153
+MAX_REF = 128
+MAX_FIELDS = 32
+# The last second of year 9999: datetime's range, and far past any real SMS.
+MAX_TIMESTAMP = 253402300799
 
-async def _fields(request: Request) -> dict[str, str]:
+
+class Refused(Exception):
+    """Input the gateway refuses, with the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The body, read no further than `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Refused(413, f"the body is larger than {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Refused(413, f"the body is larger than {limit} bytes")
+    return bytes(body)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+async def _fields(request: Request, limit: int) -> dict[str, str]:
+    body = await _body(request, limit)
     if request.headers.get("content-type", "").startswith("application/json"):
-        data = json.loads(await request.body() or b"{}")
+        try:
+            data = json.loads(body or b"{}")
+        except (ValueError, RecursionError) as exc:
+            raise Refused(400, f"the body is not JSON ({type(exc).__name__})") from None
         if not isinstance(data, dict):
-            raise ValueError("the body must be a JSON object")
+            raise Refused(400, "the body must be a JSON object")
+        if any(isinstance(v, dict | list) for v in data.values()):
+            raise Refused(400, "field values must be strings or numbers")
         return {k: str(v) for k, v in data.items() if v is not None}
-    form = await request.form()
+    try:
+        form = await Request(request.scope, _replay(body)).form(
+            max_files=0, max_fields=MAX_FIELDS, max_part_size=limit
+        )
+    except HTTPException as exc:
+        raise Refused(400, f"the form could not be read: {exc.detail}") from None
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def _received_at(raw: str | None, clock: Clock) -> datetime:
     if not raw:
         return clock.now()
-    return datetime.fromtimestamp(float(raw), tz=UTC)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise Refused(400, "received_at must be unix seconds") from None
+    if not (math.isfinite(seconds) and 0 <= seconds <= MAX_TIMESTAMP):
+        raise Refused(400, "received_at must be unix seconds between 1970 and 9999")
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
-def routes(token: str, clock: Clock, sink: Callable[[InboundSMS], Any]) -> list[Route]:
+def _sms(fields: dict[str, str], clock: Clock) -> InboundSMS:
+    try:
+        to, sender, text = fields["to"], fields["from"], fields["text"]
+    except KeyError as exc:
+        raise Refused(400, f"bad request: needs to, from and text (missing {exc})") from None
+    ref = fields.get("ref") or None
+    for name, value in (("to", to), ("from", sender), ("text", text), ("ref", ref or "")):
+        # No database stores a NUL or half a surrogate pair (JSON can spell both).
+        if "\x00" in value:
+            raise Refused(400, f"{name} holds a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Refused(400, f"{name} is not valid Unicode text") from None
+    if len(text) > MAX_TEXT:
+        raise Refused(413, f"text is longer than {MAX_TEXT} characters (255 segments)")
+    if len(ref or "") > MAX_REF:
+        raise Refused(400, f"ref is longer than {MAX_REF} characters")
+    return InboundSMS(
+        to=to,
+        sender=sender,
+        text=text,
+        received_at=_received_at(fields.get("received_at"), clock),
+        gateway_ref=ref,
+    )
+
+
+def _authorized(request: Request, token: str) -> bool:
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), token.encode()
+    )
+
+
+def routes(
+    token: str, clock: Clock, sink: Callable[[InboundSMS], Any], *, max_body: int = 262144
+) -> list[Route]:
     """The ingest route, answering JSON with what happened to the SMS."""
 
     async def endpoint(request: Request) -> JSONResponse:
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        if not _authorized(request, token):
             return JSONResponse({"error": "invalid gateway token"}, status_code=401)
         try:
-            fields = await _fields(request)
-            sms = InboundSMS(
-                to=fields["to"],
-                sender=fields["from"],
-                text=fields["text"],
-                received_at=_received_at(fields.get("received_at"), clock),
-                gateway_ref=fields.get("ref") or None,
-            )
-            if len(sms.gateway_ref or "") > 128 or "\x00" in sms.text + sms.to + sms.sender:
-                raise ValueError("ref longer than 128 characters, or a NUL character")
-        except (KeyError, ValueError, OverflowError) as exc:
-            return JSONResponse(
-                {"error": f"bad request: needs to, from and text ({exc})"}, status_code=400
-            )
+            sms = _sms(await _fields(request, max_body), clock)
+        except Refused as exc:
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
         routed = await to_thread(sink, sms)
         if routed is None:
             return JSONResponse({"stored": True, "duplicate": True})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 
@@ -33,6 +34,13 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@functools.cache
+def dummy_password_hash() -> str:
+    """An argon2 hash of a random password, made once: a login for a user that does not exist
+    is checked against it, so it costs what a wrong password for a real user costs."""
+    return _hasher.hash(secrets.token_hex(16))
 
 
 def new_webhook_secret() -> str:

@@ -28,7 +28,7 @@ from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
-from simhive.observability import WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
+from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from simhive.worker import delivery, inbound
 
 log = logging.getLogger(__name__)
@@ -110,6 +110,7 @@ class Worker:
         result = PassResult()
         with self.db.uow() as uow:
             result.expired = lifecycle.expire_due(uow)
+        REQUESTS_TIMED_OUT.inc(result.expired)
         if self._match_due():
             with self.db.uow() as uow:
                 result.matched = lifecycle.match_bids(uow)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from limits import RateLimitItem, RateLimitItemPerSecond
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, or_, select
 
 from simhive.core.accounts.models import Account, ApiKey, Role, StatusShape
@@ -17,10 +22,13 @@ from simhive.core.errors import (
     Conflict,
     Forbidden,
     InvalidParameter,
+    LoginThrottled,
     NotFound,
 )
 from simhive.db.uow import UnitOfWork
+from simhive.kit.clock import Clock
 from simhive.kit.secrets import (
+    dummy_password_hash,
     hash_api_key,
     hash_password,
     new_api_key,
@@ -161,10 +169,13 @@ _password_cache = _PasswordCache()
 def authenticate(
     uow: UnitOfWork, *, user: str, api_key: str | None = None, password: str | None = None
 ) -> Account:
-    """The account named `user` (name or email) whose API key or password matches."""
+    """The account named `user` (name or email) whose API key or password matches.
+
+    A password is checked inside the caller's transaction here; request paths read it with
+    `password_login` and check it with `LoginThrottle.check` before their transaction opens.
+    """
     if not user or not (api_key or password):
         raise AuthFailed()
-    account: Account | None
     if api_key:
         account = uow.session.scalar(
             select(Account)
@@ -173,20 +184,130 @@ def authenticate(
         )
         if account is None or user.lower() not in (account.username.lower(), account.email.lower()):
             raise AuthFailed()
-    else:
-        assert password is not None
-        try:
-            account = find_account(uow, user)
-        except NotFound:
-            raise AuthFailed() from None
-        key = _PasswordCache.key(account.password_hash, password)
-        if key not in _password_cache:
-            if not verify_password(account.password_hash, password):
-                raise AuthFailed()
-            _password_cache.add(key)
+        if not account.active:
+            raise AccountDisabled()
+        return account
+    assert password is not None
+    return login_account(uow, account_id=check_password(password_login(uow, user=user), password))
+
+
+PasswordCheck = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordLogin:
+    """What a password check needs, read in a short read before any write transaction opens."""
+
+    user: str
+    account_id: int | None  # None: no such user, checked against a dummy hash all the same
+    password_hash: str | None
+
+    @property
+    def throttle_key(self) -> str:
+        """One counter per account, whether it is named by user name or email."""
+        if self.account_id is not None:
+            return f"account:{self.account_id}"
+        return f"name:{self.user.lower()}"
+
+
+def password_login(uow: UnitOfWork, *, user: str) -> PasswordLogin:
+    """The password hash of the account named `user` (name or email, any case), if any."""
+    row = uow.session.execute(
+        select(Account.id, Account.password_hash)
+        .where(
+            or_(
+                func.lower(Account.username) == user.lower(),
+                func.lower(Account.email) == user.lower(),
+            )
+        )
+        .limit(1)
+    ).first()
+    if row is None:
+        return PasswordLogin(user=user, account_id=None, password_hash=None)
+    return PasswordLogin(user=user, account_id=row[0], password_hash=row[1])
+
+
+def check_password(
+    login: PasswordLogin, password: str, *, verify: PasswordCheck = verify_password
+) -> int:
+    """The account id if `password` is right, else AuthFailed.
+
+    Runs argon2 once, without a database: an unknown user is checked against a dummy
+    hash, so the answer takes as long as for a real user and tells nothing about who
+    exists. A password verified a moment ago is remembered and not hashed again.
+    """
+    if login.account_id is None or login.password_hash is None:
+        verify(dummy_password_hash(), password)
+        raise AuthFailed()
+    key = _PasswordCache.key(login.password_hash, password)
+    if key not in _password_cache:
+        if not verify(login.password_hash, password):
+            raise AuthFailed()
+        _password_cache.add(key)
+    return login.account_id
+
+
+def login_account(uow: UnitOfWork, *, account_id: int) -> Account:
+    """The account a password was checked for, in the caller's transaction; refused if disabled."""
+    account = uow.session.get(Account, account_id)
+    if account is None:
+        raise AuthFailed()
     if not account.active:
         raise AccountDisabled()
     return account
+
+
+class LoginThrottle:
+    """Failed password logins, counted per user and per client address in a moving window.
+
+    Once either count is full, password logins are refused before any hashing (an API
+    key needs no throttle: it is checked with one indexed lookup and cannot be guessed).
+    Counts live in `limits`' storage: memory:// per process, or redis:// shared.
+    """
+
+    def __init__(
+        self,
+        *,
+        per_user: int,
+        per_address: int,
+        window_s: int,
+        storage: str = "memory://",
+        clock: Clock,
+        verify: PasswordCheck = verify_password,
+    ) -> None:
+        self._limiter = MovingWindowRateLimiter(storage_from_string(storage))
+        self._user = RateLimitItemPerSecond(per_user, window_s)
+        self._address = RateLimitItemPerSecond(per_address, window_s)
+        self._clock = clock
+        self._verify = verify
+
+    def admit(self, *, address: str, login: PasswordLogin | None = None) -> None:
+        """Raise LoginThrottled if the address (or the user, once read) failed too often."""
+        checks: list[tuple[RateLimitItem, str, str]] = [(self._address, "address", address)]
+        if login is not None:
+            checks.append((self._user, "user", login.throttle_key))
+        for item, kind, key in checks:
+            if not self._limiter.test(item, kind, key):
+                raise LoginThrottled(self._retry_after(item, kind, key))
+
+    def check(self, login: PasswordLogin, password: str, *, address: str) -> int:
+        """`check_password`, counting a failure against the user and the address."""
+        # Again here: guesses sent all at once passed `admit` together, then queued to be hashed.
+        self.admit(address=address, login=login)
+        try:
+            account_id = check_password(login, password, verify=self._verify)
+        except AuthFailed:
+            self._limiter.hit(self._address, "address", address)
+            self._limiter.hit(self._user, "user", login.throttle_key)
+            raise
+        self._limiter.clear(self._user, "user", login.throttle_key)
+        return account_id
+
+    def _retry_after(self, item: RateLimitItem, kind: str, key: str) -> int:
+        # limits keeps wall-clock times; the injected clock is the wall clock outside tests.
+        reset = self._limiter.get_window_stats(item, kind, key).reset_time
+        wait = math.ceil(reset - self._clock.now().timestamp())
+        return max(1, min(wait, item.get_expiry()))
 
 
 def authenticate_key(uow: UnitOfWork, *, api_key: str) -> Account:

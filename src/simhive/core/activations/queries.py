@@ -25,6 +25,7 @@ from simhive.core.activations.views import ActivationView, make_view
 from simhive.core.catalog.models import Service
 from simhive.core.errors import AccountDisabled, AuthFailed, UnknownRequest
 from simhive.core.inventory.models import Number
+from simhive.kit.ids import parse_id
 from simhive.kit.secrets import hash_api_key
 
 
@@ -76,12 +77,7 @@ def status_sql(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
 
 def status_params(*, api_key: str, activation_id: str) -> dict[str, Any]:
     """The query's parameters; a malformed id becomes 0, which matches nothing."""
-    try:
-        key = int(activation_id.strip())
-    except ValueError:
-        key = 0
-    if not 0 < key < 2**63:
-        key = 0
+    key = parse_id(activation_id.strip()) or 0
     return {"activation_id": key, "key_hash": hash_api_key(api_key)}
 
 

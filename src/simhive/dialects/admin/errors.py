@@ -29,6 +29,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.INVALID_WEBHOOK_URL: 422,
+    ErrorCode.LOGIN_THROTTLED: 429,
 }
 
 

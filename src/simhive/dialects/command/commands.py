@@ -22,14 +22,23 @@ Params = Mapping[str, str]
 Handler = Callable[[UnitOfWork, Account, Params], Any]
 
 
-def authenticate(uow: UnitOfWork, p: Params) -> Account:
-    """`user` (name or email) with `api_key`, or with `pass` as clients in the wild send."""
+def authenticate(uow: UnitOfWork, p: Params, *, account_id: int | None = None) -> Account:
+    """`user` (name or email) with `api_key`; or, for `pass` (as clients in the wild send it),
+    the account whose password was checked before this transaction opened (`account_id`)."""
+    if account_id is not None:
+        return accounts.login_account(uow, account_id=account_id)
+    # A password is never hashed inside a transaction: see `password_login`.
     return accounts.authenticate(
-        uow,
-        user=params.text(p, "user") or "",
-        api_key=params.text(p, "api_key"),
-        password=params.text(p, "pass"),
+        uow, user=params.text(p, "user") or "", api_key=params.text(p, "api_key")
     )
+
+
+def password_login(p: Params) -> tuple[str, str] | None:
+    """(user, password) when the request signs in with `pass` rather than `api_key`."""
+    user, password = params.text(p, "user"), params.text(p, "pass")
+    if user and password and not params.text(p, "api_key"):
+        return user, password
+    return None
 
 
 def cmd_request(uow: UnitOfWork, account: Account, p: Params) -> Any:

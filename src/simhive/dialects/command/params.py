@@ -6,10 +6,30 @@ import re
 from collections.abc import Mapping
 
 from simhive.core.activations.service import NumberRequest
-from simhive.core.errors import InvalidMarkup, MissingParameter
+from simhive.core.errors import InvalidMarkup, InvalidParameter, MissingParameter, UnknownRequest
+from simhive.kit.ids import parse_id
 from simhive.settings import Settings
 
 _INTEGER = re.compile(r"^[+]?\d{1,9}$")
+
+# Values an error message never repeats, not even in part.
+SECRETS = frozenset({"pass", "api_key"})
+MAX_VALUE = 4096
+
+
+def check_values(params: Mapping[str, str]) -> None:
+    """Refuse values no database stores (a NUL) or no client sends (over 4096 characters)."""
+    for key, value in params.items():
+        if "\x00" in value or len(value) > MAX_VALUE:
+            shown = "***" if key in SECRETS else value.replace("\x00", "")[:64]
+            raise InvalidParameter(key, shown)
+
+
+def check_id(params: Mapping[str, str]) -> None:
+    """`id`, when given, is ASCII digits naming a 64-bit key; anything else names no request."""
+    raw = text(params, "id")
+    if raw is not None and parse_id(raw) is None:
+        raise UnknownRequest()
 
 
 def text(params: Mapping[str, str], name: str) -> str | None:
