@@ -25,7 +25,6 @@ from simhive.core.errors import (
     InvalidAreaCode,
     InvalidParameter,
     InvalidState,
-    InvalidWebhookUrl,
     NotFound,
 )
 from simhive.core.events import service as events
@@ -39,7 +38,6 @@ from simhive.core.messages.models import Message
 from simhive.core.messages.service import Routed
 from simhive.db.uow import Database, UnitOfWork
 from simhive.kit.money import CENT, from_cents
-from simhive.kit.netcheck import webhook_url_problem
 from simhive.kit.phone import area_code_state, is_valid_state
 
 log = logging.getLogger(__name__)
@@ -117,11 +115,7 @@ def set_account(
     status_shape: StatusShape | None = None,
     active: bool | None = None,
 ) -> AccountInfo:
-    """Change an account's settings; a webhook URL is checked before anything is written."""
-    if webhook_url is not None:
-        problem = webhook_url_problem(webhook_url, allow_private=db.settings.webhook_allow_private)
-        if problem is not None:
-            raise InvalidWebhookUrl(webhook_url, problem)
+    """Change an account's settings; a refused webhook URL changes nothing."""
     with db.uow() as uow:
         account = accounts.find_account(uow, name)
         accounts.update_account(
