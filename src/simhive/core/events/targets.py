@@ -64,11 +64,11 @@ def address_problem(address: IPAddress, *, allow_private: bool, host: str = "") 
     if allow_private:
         return None
     where = f"the host {host} resolves to" if host and host != str(address) else "the target is"
-    if _refused(address):
-        return f"{where} a non-public address ({address})"
     inner = embedded_ipv4(address)
     if inner is not None and _refused(inner):
         return f"{where} {address}, which embeds a non-public address ({inner})"
+    if _refused(address):
+        return f"{where} a non-public address ({address})"
     return None
 
 
