@@ -160,6 +160,7 @@ class _VettedTransport(httpx.HTTPTransport):
         # and the deadline is the connection's.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=None,  # the delivery threads are the bound
             max_keepalive_connections=0,
             network_backend=backend,
         )

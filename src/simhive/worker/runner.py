@@ -4,7 +4,9 @@ Each pass expires requests, matches bids with free numbers, re-routes stored
 messages, runs gateway ticks and delivers due outbox events. Claims are rows
 with a deadline (`claimed_until`), so a worker that dies mid-delivery is
 recovered by another one; on PostgreSQL many workers share the work with
-`FOR UPDATE SKIP LOCKED`.
+`FOR UPDATE SKIP LOCKED`. While deliveries are queued or running, their worker
+extends their claims (a heartbeat), and each claim carries a token: only its
+holder records the outcome.
 """
 
 from __future__ import annotations

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import subprocess
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpcore
@@ -150,6 +157,78 @@ class TestVettedConnection:
             )
         assert outcome.error == "refused: credentials in the URL are not allowed"
         assert network.connected == []
+
+
+def certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `name`; (certificate, key)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    request = f"req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN={name}".split()
+    request += ["-addext", f"subjectAltName=DNS:{name}", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run([openssl, *request], check=True, capture_output=True)
+    return cert, key
+
+
+@contextmanager
+def https_receiver(cert: Path, key: str | Path) -> Iterator[tuple[int, list[str | None]]]:
+    """A loopback HTTPS server answering 200; yields its port and the SNI names it was sent."""
+    names: list[str | None] = []
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+
+    def note(sock: ssl.SSLObject, name: str | None, ctx: ssl.SSLContext) -> None:
+        names.append(name)
+
+    context.sni_callback = note
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], names
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class TestTls:
+    @pytest.mark.parametrize(("served", "ok"), [("hooks.example.com", True), ("other.test", False)])
+    def test_tls_checks_the_host_name_not_the_address(
+        self, tmp_path: Path, served: str, ok: bool
+    ) -> None:
+        cert, key = certificate(tmp_path, served)
+        with https_receiver(cert, key) as (port, names):
+            client = delivery.webhook_client(
+                attempt_s=5,
+                allow_private=True,
+                resolve=Rebinding(["127.0.0.1"]),
+                verify=ssl.create_default_context(cafile=str(cert)),
+            )
+            with client:
+                outcome = delivery.deliver(
+                    client,
+                    event(f"https://hooks.example.com:{port}/hook"),
+                    now=FrozenClock().now(),
+                    allow_private=True,
+                    attempt_s=5,
+                )
+        # Connected to 127.0.0.1, yet the server was asked for, and proved, the host name.
+        assert names[:1] == ["hooks.example.com"]
+        assert outcome.ok is ok
+        if not ok:
+            assert "certificate" in (outcome.error or "").lower()
 
 
 class TestWorkerRefusal:
