@@ -7,9 +7,8 @@ import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import CTE, and_, case, func, or_, select, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
@@ -99,16 +98,18 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     writes a new token, and only the holder of the current token records the outcome.
     """
     now = uow.clock.now()
-    due = (
-        Event.status == EventStatus.PENDING,
-        Event.next_attempt_at <= now,
-        Event.kind.in_(kinds),
-        or_(Event.claimed_until.is_(None), Event.claimed_until < now),
-    )
+    pick = _due_within_account_bound(uow, kinds=kinds)
     query = (
         select(Event, Account.webhook_secret)
+        .join(pick, pick.c.id == Event.id)
         .outerjoin(Account, Account.id == Event.account_id)
-        .where(*due, Event.id.in_(_within_account_bound(uow, due)))
+        # Repeated on the row itself: PostgreSQL re-checks these on a row another
+        # worker claimed while this query waited, and then skips it.
+        .where(
+            Event.status == EventStatus.PENDING,
+            Event.next_attempt_at <= now,
+            or_(Event.claimed_until.is_(None), Event.claimed_until < now),
+        )
         .order_by(Event.next_attempt_at, Event.id)
         .limit(limit)
     )
@@ -146,44 +147,48 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     ]
 
 
-def _within_account_bound(uow: UnitOfWork, due: tuple[ColumnElement[bool], ...]) -> Select[Any]:
+def _due_within_account_bound(uow: UnitOfWork, *, kinds: tuple[str, ...]) -> CTE:
     """Ids of due events that fit in their account's free delivery slots.
 
-    An account's slots are `webhook_account_concurrency` minus the claims it
-    already has that are still live, so one slow endpoint never holds more.
+    Within each account the live claims take the first places and due events
+    follow in order; a due event is picked when its place is within
+    `webhook_account_concurrency`, so one slow endpoint never holds more slots.
+    Materialized on PostgreSQL, so it is computed once however few rows a planner
+    without statistics expects (as a plain subquery the window ran once per due row).
     """
     now = uow.clock.now()
-    held = (
-        select(Event.account_id, func.count(Event.id).label("held"))
-        .where(
-            Event.status == EventStatus.PENDING,
-            Event.account_id.is_not(None),
-            Event.claimed_until >= now,
-        )
-        .group_by(Event.account_id)
-        .subquery()
+    held = Event.claimed_until >= now
+    due = and_(
+        Event.next_attempt_at <= now,
+        Event.kind.in_(kinds),
+        or_(Event.claimed_until.is_(None), Event.claimed_until < now),
     )
     ranked = (
         select(
             Event.id,
             Event.account_id,
+            case((held, 0), else_=1).label("waiting"),
             func.row_number()
-            .over(partition_by=Event.account_id, order_by=(Event.next_attempt_at, Event.id))
+            .over(
+                partition_by=Event.account_id,
+                order_by=(case((held, 0), else_=1), Event.next_attempt_at, Event.id),
+            )
             .label("place"),
         )
-        .where(*due)
+        .where(Event.status == EventStatus.PENDING, or_(held, due))
         .subquery()
     )
     return (
         select(ranked.c.id)
-        .outerjoin(held, held.c.account_id == ranked.c.account_id)
         .where(
+            ranked.c.waiting == 1,
             or_(
                 ranked.c.account_id.is_(None),
-                ranked.c.place + func.coalesce(held.c.held, 0)
-                <= uow.settings.webhook_account_concurrency,
-            )
+                ranked.c.place <= uow.settings.webhook_account_concurrency,
+            ),
         )
+        .cte("pick")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
 
 
