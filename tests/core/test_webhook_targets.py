@@ -80,6 +80,7 @@ class TestUrlProblem:
             "http://169.254.169.254/latest/meta-data",
             "http://localhost:8080/",
             "http://api.localhost/",
+            "http://localhost./",
         ],
     )
     def test_private_literals_and_loopback_names_are_refused(self, url: str) -> None:

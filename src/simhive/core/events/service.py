@@ -29,7 +29,6 @@ class ClaimedEvent:
     attempt: int
     secret: str | None
     token: str
-    account_id: int | None = None
 
 
 def _new_event(
@@ -141,7 +140,6 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
             attempt=event.attempts + 1,
             secret=secret,
             token=token,
-            account_id=event.account_id,
         )
         for event, secret in rows
     ]

@@ -49,7 +49,8 @@ def url_problem(url: str, *, allow_private: bool) -> str | None:
         return "credentials in the URL are not allowed"
     if allow_private:
         return None
-    if host == "localhost" or host.endswith(".localhost"):
+    name = host.rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
         # RFC 6761: such names resolve to loopback.
         return f"the host {host} is a loopback name"
     try:
