@@ -55,7 +55,11 @@ class Settings(BaseSettings):
         Decimal("0.50"), description="One-time price for services created without one."
     )
 
-    webhook_timeout_s: float = Field(10.0, description="Seconds a webhook delivery may take.")
+    webhook_timeout_s: float = Field(
+        10.0,
+        description="Seconds one webhook attempt may take in all: connecting, sending and "
+        "reading the answer (a deadline, not a timeout per read).",
+    )
     webhook_retry_interval_s: int = Field(
         600, description="Seconds between webhook attempts after a failure."
     )
@@ -66,6 +70,12 @@ class Settings(BaseSettings):
         False, description="Allow webhook targets on private, loopback or link-local addresses."
     )
     webhook_concurrency: int = Field(8, description="Webhook deliveries in flight per worker.")
+    webhook_account_concurrency: int = Field(
+        2,
+        ge=1,
+        description="Webhook deliveries one account may have in flight at a time, so one slow "
+        "endpoint cannot take every delivery slot.",
+    )
 
     worker_poll_s: float = Field(0.2, description="Seconds a worker sleeps when idle.")
     worker_match_s: float = Field(

@@ -1,17 +1,36 @@
-"""Deliver one webhook: form-encoded POST, signed, only HTTP 200 counts, no redirects."""
+"""Deliver one webhook: form-encoded POST, signed, only HTTP 200 counts, no redirects.
+
+Two things protect the worker from the endpoints it calls:
+
+- the host is resolved once, every address is vetted (`core.events.targets`),
+  and the connection goes to the vetted address, while the `Host` header and
+  TLS (SNI and the certificate check) keep the host name; a second lookup by
+  the HTTP client would let DNS rebinding reach private addresses;
+- an attempt has one deadline for everything (connect, TLS, send, answer),
+  not a timeout per read, so an endpoint that trickles bytes cannot hold a
+  delivery thread for longer than `webhook_timeout_s`.
+"""
 
 from __future__ import annotations
 
+import socket
+import ssl
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
+import httpcore
 import httpx
 from standardwebhooks.webhooks import Webhook
 
 from simhive.core.events.service import ClaimedEvent
-from simhive.kit.netcheck import webhook_url_problem
+from simhive.core.events.targets import Resolver, addresses_problem, url_problem
+
+# How much of an answer's body is read; the status line is what counts.
+ANSWER_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +39,151 @@ class Outcome:
     status_code: int | None = None
     error: str | None = None
     duration_ms: int = 0
+
+
+class TargetRefused(httpcore.ConnectError):
+    """The host resolved to an address a webhook may not reach."""
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The host's addresses from the operating system's resolver, in its order."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A connection whose reads and writes all end by one deadline."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
+        self._inner = inner
+        self._deadline = deadline
+
+    def _left(self, timeout: float | None, error: type[Exception]) -> float:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise error("the attempt's deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, self._left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, self._left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = self._left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, left), self._deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class VettedBackend(httpcore.NetworkBackend):
+    """Resolve once, refuse if any address is not allowed, connect to a vetted address."""
+
+    def __init__(
+        self,
+        *,
+        attempt_s: float,
+        allow_private: bool,
+        resolve: Resolver = system_resolver,
+        inner: httpcore.NetworkBackend | None = None,
+    ) -> None:
+        self._attempt_s = attempt_s
+        self._allow_private = allow_private
+        self._resolve = resolve
+        self._inner = inner or httpcore.SyncBackend()
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        # Connections are never reused, so the attempt starts here.
+        deadline = time.monotonic() + self._attempt_s
+        try:
+            addresses = self._resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"the host {host} does not resolve") from exc
+        problem = addresses_problem(host, addresses, allow_private=self._allow_private)
+        if problem is not None:
+            raise TargetRefused(problem)
+        failure: Exception = httpcore.ConnectError(f"the host {host} does not resolve")
+        for address in addresses:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore.ConnectTimeout("the attempt's deadline passed")
+            try:
+                stream = self._inner.connect_tcp(
+                    address,
+                    port,
+                    left if timeout is None else min(timeout, left),
+                    local_address,
+                    socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                failure = exc
+                continue
+            return _DeadlineStream(stream, deadline)
+        raise failure
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise TargetRefused("a webhook never goes to a unix socket")
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+class _VettedTransport(httpx.HTTPTransport):
+    def __init__(self, backend: httpcore.NetworkBackend, verify: ssl.SSLContext | bool) -> None:
+        super().__init__(trust_env=False)
+        # httpx takes no network backend, so its pool is replaced with one that uses ours.
+        # No keep-alive: every attempt is a fresh connection to a freshly vetted address,
+        # and the deadline is the connection's.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            max_connections=None,  # the delivery threads are the bound
+            max_keepalive_connections=0,
+            network_backend=backend,
+        )
+
+
+def webhook_client(
+    *,
+    attempt_s: float,
+    allow_private: bool,
+    resolve: Resolver = system_resolver,
+    network: httpcore.NetworkBackend | None = None,
+    verify: ssl.SSLContext | bool = True,
+) -> httpx.Client:
+    """The HTTP client deliveries use: vetted addresses, one deadline per attempt."""
+    backend = VettedBackend(
+        attempt_s=attempt_s, allow_private=allow_private, resolve=resolve, inner=network
+    )
+    return httpx.Client(
+        transport=_VettedTransport(backend, verify),
+        follow_redirects=False,
+        timeout=attempt_s,
+        trust_env=False,
+    )
 
 
 def signed_request(event: ClaimedEvent, *, now: datetime) -> tuple[bytes, dict[str, str]]:
@@ -37,25 +201,39 @@ def signed_request(event: ClaimedEvent, *, now: datetime) -> tuple[bytes, dict[s
 
 
 def deliver(
-    client: httpx.Client, event: ClaimedEvent, *, now: datetime, allow_private: bool
+    client: httpx.Client,
+    event: ClaimedEvent,
+    *,
+    now: datetime,
+    allow_private: bool,
+    attempt_s: float,
 ) -> Outcome:
     """One attempt; any answer but 200 (a redirect included) is a failure."""
-    problem = webhook_url_problem(event.target, allow_private=allow_private)
+    problem = url_problem(event.target, allow_private=allow_private)
     if problem is not None:
         return Outcome(ok=False, error=f"refused: {problem}")
     body, headers = signed_request(event, now=now)
     started = time.perf_counter()
     try:
-        response = client.post(event.target, content=body, headers=headers)
+        with client.stream("POST", event.target, content=body, headers=headers) as response:
+            read = 0
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if read >= ANSWER_LIMIT:
+                    break
+            status = response.status_code
     except httpx.HTTPError as exc:
         elapsed = int((time.perf_counter() - started) * 1000)
-        return Outcome(ok=False, error=f"{type(exc).__name__}: {exc}", duration_ms=elapsed)
+        return Outcome(ok=False, error=_describe(exc, attempt_s), duration_ms=elapsed)
     elapsed = int((time.perf_counter() - started) * 1000)
-    if response.status_code == 200:
+    if status == 200:
         return Outcome(ok=True, status_code=200, duration_ms=elapsed)
-    return Outcome(
-        ok=False,
-        status_code=response.status_code,
-        error=f"HTTP {response.status_code}",
-        duration_ms=elapsed,
-    )
+    return Outcome(ok=False, status_code=status, error=f"HTTP {status}", duration_ms=elapsed)
+
+
+def _describe(exc: httpx.HTTPError, attempt_s: float) -> str:
+    if isinstance(exc.__cause__, TargetRefused):
+        return f"refused: {exc}"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"{type(exc).__name__}: no complete answer within {attempt_s:g} s"
+    return f"{type(exc).__name__}: {exc}"

@@ -4,7 +4,9 @@ Each pass expires requests, matches bids with free numbers, re-routes stored
 messages, runs gateway ticks and delivers due outbox events. Claims are rows
 with a deadline (`claimed_until`), so a worker that dies mid-delivery is
 recovered by another one; on PostgreSQL many workers share the work with
-`FOR UPDATE SKIP LOCKED`.
+`FOR UPDATE SKIP LOCKED`. While deliveries are queued or running, their worker
+extends their claims (a heartbeat), and each claim carries a token: only its
+holder records the outcome.
 """
 
 from __future__ import annotations
@@ -87,8 +89,9 @@ class Worker:
         self.db = db
         self.settings = db.settings
         self.gateways = dict(gateways or {})
-        self.http = http or httpx.Client(
-            follow_redirects=False, timeout=self.settings.webhook_timeout_s
+        self.http = http or delivery.webhook_client(
+            attempt_s=self.settings.webhook_timeout_s,
+            allow_private=self.settings.webhook_allow_private,
         )
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -97,6 +100,9 @@ class Worker:
             max_workers=self.settings.webhook_concurrency, thread_name_prefix="webhook"
         )
         self._in_flight: set[Future[None]] = set()
+        # Claim token -> events of that claim not yet recorded; their claims get heartbeats.
+        self._held: dict[str, int] = {}
+        self._last_beat: datetime | None = None
         self._last_flap: datetime | None = None
         self._last_match: datetime | None = None
         self._lock = threading.Lock()
@@ -169,6 +175,8 @@ class Worker:
                     lifecycle.set_number_online(uow, mdn=mdn, online=online)
 
     def _deliver_due(self, result: PassResult, *, wait: bool) -> None:
+        # Extend our claims first, so no pass (ours or another worker's) takes them over.
+        self._heartbeat()
         kinds = (EventKind.WEBHOOK.value, EventKind.GATEWAY.value)
         while True:
             room = self.settings.worker_batch - len(self._in_flight)
@@ -178,12 +186,30 @@ class Worker:
                 claimed = events.claim_due(uow, limit=room, kinds=kinds)
             if not claimed:
                 break
+            with self._lock:
+                for event in claimed:
+                    self._held[event.token] = self._held.get(event.token, 0) + 1
             futures = [self._submit(event, result) for event in claimed]
             if wait:
                 for future in futures:
                     future.result()
             if len(claimed) < room:
                 break
+
+    def _heartbeat(self) -> None:
+        """Keep the claims of queued and running deliveries, a third of a claim period at a time."""
+        now = self.db.clock.now()
+        with self._lock:
+            tokens = list(self._held)
+            last = self._last_beat
+        if not tokens:
+            return
+        if last is not None and (now - last).total_seconds() < self.settings.worker_claim_s / 3:
+            return
+        with self.db.uow() as uow:
+            events.extend_claims(uow, tokens=tokens)
+        with self._lock:
+            self._last_beat = now
 
     def _submit(self, event: events.ClaimedEvent, result: PassResult) -> Future[None]:
         future = self._pool.submit(self._deliver_one, event, result)
@@ -195,6 +221,16 @@ class Worker:
     def _done(self, future: Future[None]) -> None:
         with self._lock:
             self._in_flight.discard(future)
+        # A delivery slot is free: let the loop claim more without waiting for the poll.
+        self.wake()
+
+    def _release(self, event: events.ClaimedEvent) -> None:
+        with self._lock:
+            left = self._held.get(event.token, 0) - 1
+            if left > 0:
+                self._held[event.token] = left
+            else:
+                self._held.pop(event.token, None)
 
     def _deliver_one(self, event: events.ClaimedEvent, result: PassResult) -> None:
         try:
@@ -208,18 +244,23 @@ class Worker:
                     dataclasses.replace(event, payload=body),
                     now=self.db.clock.now(),
                     allow_private=self.settings.webhook_allow_private,
+                    attempt_s=self.settings.webhook_timeout_s,
                 )
                 WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
             with self.db.uow() as uow:
                 status = events.record_attempt(
                     uow,
                     event_id=event.id,
+                    token=event.token,
                     attempt=event.attempt,
                     ok=outcome.ok,
                     status_code=outcome.status_code,
                     error=outcome.error,
                     duration_ms=outcome.duration_ms,
                 )
+            if status is None:
+                log.warning("event %s: claim lost during the attempt; outcome dropped", event.id)
+                return
             if event.kind == EventKind.WEBHOOK:
                 WEBHOOK_DELIVERIES.labels(
                     "delivered" if outcome.ok else ("given_up" if status == "failed" else "failed")
@@ -232,6 +273,8 @@ class Worker:
             log.exception(
                 "event %s: delivery crashed; its claim will lapse and be retried", event.id
             )
+        finally:
+            self._release(event)
 
     def _call_gateway(self, event: events.ClaimedEvent) -> delivery.Outcome:
         gateway = self.gateways.get(event.target)

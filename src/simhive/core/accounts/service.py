@@ -22,9 +22,11 @@ from simhive.core.errors import (
     Conflict,
     Forbidden,
     InvalidParameter,
+    InvalidWebhookUrl,
     LoginThrottled,
     NotFound,
 )
+from simhive.core.events import targets
 from simhive.db.uow import UnitOfWork
 from simhive.kit.clock import Clock
 from simhive.kit.secrets import (
@@ -339,10 +341,13 @@ def update_account(
     status_shape: StatusShape | None = None,
     active: bool | None = None,
 ) -> Account:
-    """Change an account's settings; the webhook URL must be checked by the caller first."""
+    """Change an account's settings; a webhook URL that may not be a target is refused."""
     if clear_webhook:
         account.webhook_url = None
     elif webhook_url is not None:
+        problem = targets.url_problem(webhook_url, allow_private=uow.settings.webhook_allow_private)
+        if problem is not None:
+            raise InvalidWebhookUrl(webhook_url, problem)
         account.webhook_url = webhook_url
     if status_shape is not None:
         account.status_shape = status_shape

@@ -39,6 +39,8 @@ class Event(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Written with each claim: only the holder of the current claim may record the outcome.
+    claim_token: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CTE, and_, case, func, or_, select, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
@@ -31,6 +32,7 @@ class ClaimedEvent:
     payload: dict[str, str]
     attempt: int
     secret: str | None
+    token: str
 
 
 def _new_event(
@@ -92,15 +94,23 @@ def enqueue_gateway(
 
 
 def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[ClaimedEvent]:
-    """Claim due events; a claim that outlives `worker_claim_s` is taken over by another worker."""
+    """Claim due events, at most `webhook_account_concurrency` held per account at a time.
+
+    A claim lasts `worker_claim_s` and its holder extends it (`extend_claims`) while
+    the delivery runs; a claim that lapses is recovered by any worker. Each claim
+    writes a new token, and only the holder of the current token records the outcome.
+    """
     now = uow.clock.now()
+    pick = _due_within_account_bound(uow, kinds=kinds)
     query = (
         select(Event, Account.webhook_secret)
+        .join(pick, pick.c.id == Event.id)
         .outerjoin(Account, Account.id == Event.account_id)
+        # Repeated on the row itself: PostgreSQL re-checks these on a row another
+        # worker claimed while this query waited, and then skips it.
         .where(
             Event.status == EventStatus.PENDING,
             Event.next_attempt_at <= now,
-            Event.kind.in_(kinds),
             or_(Event.claimed_until.is_(None), Event.claimed_until < now),
         )
         .order_by(Event.next_attempt_at, Event.id)
@@ -111,12 +121,14 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     rows = uow.session.execute(query).all()
     if not rows:
         return []
+    token = uuid.uuid4().hex
     # One UPDATE for the whole batch, not one per event.
     uow.session.execute(
         update(Event)
         .where(Event.id.in_([event.id for event, _ in rows]))
         .values(
             claimed_until=now + timedelta(seconds=uow.settings.worker_claim_s),
+            claim_token=token,
             attempts=Event.attempts + 1,
         )
         .execution_options(synchronize_session=False)
@@ -131,22 +143,87 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
             payload=json.loads(event.payload),
             attempt=event.attempts + 1,
             secret=secret,
+            token=token,
         )
         for event, secret in rows
     ]
+
+
+def _due_within_account_bound(uow: UnitOfWork, *, kinds: tuple[str, ...]) -> CTE:
+    """Ids of due events that fit in their account's free delivery slots.
+
+    Within each account the live claims take the first places and due events
+    follow in order; a due event is picked when its place is within
+    `webhook_account_concurrency`, so one slow endpoint never holds more slots.
+    Materialized on PostgreSQL, so it is computed once however few rows a planner
+    without statistics expects (as a plain subquery the window ran once per due row).
+    """
+    now = uow.clock.now()
+    held = Event.claimed_until >= now
+    due = and_(
+        Event.next_attempt_at <= now,
+        Event.kind.in_(kinds),
+        or_(Event.claimed_until.is_(None), Event.claimed_until < now),
+    )
+    ranked = (
+        select(
+            Event.id,
+            Event.account_id,
+            case((held, 0), else_=1).label("waiting"),
+            func.row_number()
+            .over(
+                partition_by=Event.account_id,
+                order_by=(case((held, 0), else_=1), Event.next_attempt_at, Event.id),
+            )
+            .label("place"),
+        )
+        .where(Event.status == EventStatus.PENDING, or_(held, due))
+        .subquery()
+    )
+    return (
+        select(ranked.c.id)
+        .where(
+            ranked.c.waiting == 1,
+            or_(
+                ranked.c.account_id.is_(None),
+                ranked.c.place <= uow.settings.webhook_account_concurrency,
+            ),
+        )
+        .cte("pick")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+
+
+def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> int:
+    """Heartbeat: push back the deadline of claims still held under these tokens."""
+    if not tokens:
+        return 0
+    result = uow.session.execute(
+        update(Event)
+        .where(Event.claim_token.in_(list(tokens)), Event.status == EventStatus.PENDING)
+        .values(claimed_until=uow.clock.now() + timedelta(seconds=uow.settings.worker_claim_s))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def record_attempt(
     uow: UnitOfWork,
     *,
     event_id: int,
+    token: str,
     attempt: int,
     ok: bool,
     status_code: int | None = None,
     error: str | None = None,
     duration_ms: int = 0,
-) -> str:
-    """Log one attempt and decide what happens next; returns the event's new status."""
+) -> str | None:
+    """Log one attempt and decide what happens next; returns the event's new status.
+
+    Only the holder of the event's current claim decides: an attempt made under a
+    claim that was lost (another worker claimed the event since) is logged and
+    changes nothing, so it never overwrites a delivered outcome; then None is returned.
+    """
     now = uow.clock.now()
     uow.session.add(
         EventAttempt(
@@ -158,20 +235,34 @@ def record_attempt(
             duration_ms=duration_ms,
         )
     )
-    event = uow.session.get(Event, event_id)
-    assert event is not None
+    attempts = uow.session.scalar(select(Event.attempts).where(Event.id == event_id))
+    if attempts is None:
+        raise NotFound(f"no event {event_id}")
+    values: dict[str, object] = {"claimed_until": None, "claim_token": None}
     if ok:
-        event.status = EventStatus.DELIVERED
-        event.finished_at = now
-    elif event.attempts > uow.settings.webhook_max_retries:
+        status = EventStatus.DELIVERED
+        values.update(status=status, finished_at=now)
+    elif attempts > uow.settings.webhook_max_retries:
         # 000: "five more times at 10-minute intervals and then stop the attempts".
-        event.status = EventStatus.FAILED
-        event.finished_at = now
+        status = EventStatus.FAILED
+        values.update(status=status, finished_at=now)
     else:
-        event.next_attempt_at = now + timedelta(seconds=uow.settings.webhook_retry_interval_s)
-    event.claimed_until = None
+        status = EventStatus.PENDING
+        values.update(
+            next_attempt_at=now + timedelta(seconds=uow.settings.webhook_retry_interval_s)
+        )
+    result = uow.session.execute(
+        update(Event)
+        .where(
+            Event.id == event_id,
+            Event.claim_token == token,
+            Event.status == EventStatus.PENDING,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
     uow.session.flush()
-    return event.status
+    return status if result.rowcount == 1 else None  # type: ignore[attr-defined]
 
 
 def backlog(uow: UnitOfWork) -> int:
@@ -193,7 +284,8 @@ def retry_now(uow: UnitOfWork, *, event_id: int) -> None:
     result = uow.session.execute(
         update(Event)
         .where(Event.id == event_id)
-        .values(status=EventStatus.PENDING, next_attempt_at=uow.clock.now(), claimed_until=None)
+        # A claim still held is left alone: the delivery in flight records its outcome.
+        .values(status=EventStatus.PENDING, next_attempt_at=uow.clock.now())
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise NotFound(f"no event {event_id}")

@@ -1,7 +1,7 @@
 """admin tokens, and who made each operator's ledger entry
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-29 16:30:00.000000
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import simhive.db.types
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
