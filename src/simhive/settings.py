@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         "priority_request",
         description="Webhook event name for a won bid (`premium_request` as in edition 004).",
     )
+    ltr_reserve_fee: Decimal = Field(
+        Decimal("5.00"),
+        description="Flat fee added to an Unlimited rental reserved with `reserve=true` (004).",
+    )
     default_price: Decimal = Field(
         Decimal("0.50"), description="One-time price for services created without one."
     )

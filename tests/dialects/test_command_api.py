@@ -374,12 +374,13 @@ class TestCatalog:
         (entry,) = api("list_services", service="google")["message"]
         assert entry["recommended_markup"] == "41"
 
-    def test_several_or_all_services_leave_recommended_markup_out(self, api: Api) -> None:
-        several = api("list_services", service="Google,Amazon")["message"]
+    def test_several_or_all_services_write_recommended_markup_empty(self, api: Api) -> None:
+        several = api("list_services", service="Google,Amazon,google")["message"]
         assert [e["name"] for e in several] == ["Google", "Amazon"]
-        assert all("recommended_markup" not in e for e in several)
+        assert all(e["recommended_markup"] == "" for e in several)
         everything = api("list_services")["message"]
         assert [e["name"] for e in everything] == ["Amazon", "Google", "Yahoo"]
+        assert all(e["recommended_markup"] == "" for e in everything)
 
     def test_unknown_service(self, api: Api) -> None:
         assert api("list_services", service="DummyService") == {

@@ -29,6 +29,8 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     NOT_FOUND = "not_found"
     INVALID_WEBHOOK_URL = "invalid_webhook_url"
+    UNKNOWN_RENTAL = "unknown_rental"
+    RENTAL_CLOSED = "rental_closed"
     LOGIN_THROTTLED = "login_throttled"
 
 
@@ -189,3 +191,15 @@ class LoginThrottled(CoreError):
             f"too many failed logins, retry in {retry_after} s", retry_after=retry_after
         )
         self.retry_after = retry_after
+
+
+class UnknownRental(CoreError):
+    code = ErrorCode.UNKNOWN_RENTAL
+
+
+class RentalClosed(CoreError):
+    code = ErrorCode.RENTAL_CLOSED
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"rental is {status}", status=status)
+        self.status = status

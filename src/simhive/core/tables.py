@@ -8,6 +8,7 @@ from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
+from simhive.core.rentals.models import Rental
 from simhive.db.base import Base
 
 __all__ = [
@@ -24,5 +25,6 @@ __all__ = [
     "Number",
     "NumberUsage",
     "Rejection",
+    "Rental",
     "Service",
 ]

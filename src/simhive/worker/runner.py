@@ -28,6 +28,7 @@ from simhive.core.events import service as events
 from simhive.core.events.models import EventKind
 from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
+from simhive.core.rentals import service as rentals
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
@@ -41,6 +42,8 @@ class PassResult:
     expired: int = 0
     matched: int = 0
     reclaimed: int = 0
+    assigned: int = 0
+    renewed: int = 0
     rerouted: int = 0
     ticked: int = 0
     delivered: int = 0
@@ -122,6 +125,10 @@ class Worker:
                 result.matched = lifecycle.match_bids(uow)
             with self.db.uow() as uow:
                 result.reclaimed = lifecycle.reclaim_idle_leases(uow)
+            with self.db.uow() as uow:
+                result.assigned = rentals.assign_reserved(uow)
+        with self.db.uow() as uow:
+            result.renewed = rentals.renew_due(uow)
         result.rerouted = self._reroute_stranded()
         result.ticked = self._tick_gateways()
         self._deliver_due(result, wait=wait)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Exists, exists, or_, select
 from sqlalchemy.exc import OperationalError
 
 from simhive.core.accounts.models import Account
@@ -23,6 +23,7 @@ from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message, MessageStatus
+from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental
 from simhive.db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,9 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
         .where(Activation.number_id == number_id, Activation.status == ActivationStatus.RESERVED)
         .limit(1)
     )
-    if still_open is not None:
+    if still_open is not None or uow.session.scalar(
+        select(_rented().where(Number.id == number_id))
+    ):
         return False
     inventory.release(uow, number)
     if number.online:
@@ -108,8 +111,11 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
 
 def reclaim_idle_leases(uow: UnitOfWork, *, limit: int = 100) -> int:
     """Free leased numbers whose holders are all closed (a safety net under `free_if_idle`)."""
-    held = exists().where(
-        Activation.number_id == Number.id, Activation.status == ActivationStatus.RESERVED
+    held = or_(
+        exists().where(
+            Activation.number_id == Number.id, Activation.status == ActivationStatus.RESERVED
+        ),
+        _rented(),
     )
     query = select(Number.id).where(Number.lease_group.is_not(None), ~held).limit(limit)
     if uow.dialect == "postgresql":
@@ -120,6 +126,15 @@ def reclaim_idle_leases(uow: UnitOfWork, *, limit: int = 100) -> int:
             freed += 1
             log.warning("number %s was leased with nothing open on it; freed", number_id)
     return freed
+
+
+def _rented() -> Exists:
+    """A rental holds the number (its lease is the rental's)."""
+    return exists().where(
+        Rental.number_id == Number.id,
+        Rental.lease_group == Number.lease_group,
+        Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
+    )
 
 
 def _contained(uow: UnitOfWork, what: str, key: int, step: Callable[[], object]) -> object:

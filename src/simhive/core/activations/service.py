@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -136,7 +137,8 @@ def _take_number(
     number = uow.session.scalar(select(Number).where(Number.mdn == mdn))
     if number is None or number.lease_group is not None:
         raise MdnNotAvailable()
-    if not inventory.can_offer(uow, number, wanted) or not inventory.lease(
+    reuse = dataclasses.replace(wanted, own_used_ok=True)
+    if not inventory.can_offer(uow, number, reuse) or not inventory.lease(
         uow, number, group_id=group_id
     ):
         raise MdnNotAvailable()

@@ -18,6 +18,9 @@ from simhive.db.uow import UnitOfWork
 # The webhook events core emits: domain facts, worded by each dialect when delivered.
 ACTIVATION_COMPLETED = "activation.completed"
 BID_WON = "bid.won"
+RENTAL_MESSAGE = "rental.message"
+RENTAL_RENEWED = "rental.renewed"
+RENTAL_NOT_RENEWED = "rental.not_renewed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ class Number(Base):
     # The gateway that owns the number; core never treats one gateway specially.
     gateway: Mapped[str] = mapped_column(String(32))
     online: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether the number may be rented for 3 days (some SIMs only take 30-day rentals).
+    short_rentals: Mapped[bool] = mapped_column(Boolean, default=True)
     # The activation group holding the number; NULL when free. Taken with a
     # compare-and-set UPDATE so that no number is ever given twice.
     lease_group: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -35,6 +35,10 @@ class Wanted:
     service_ids: tuple[int, ...]
     area_code: str = ""
     state: str = ""
+    # `mdn=`: a number this account used for the service may come back to it.
+    own_used_ok: bool = False
+    # A 3-day rental: only numbers that take short rentals.
+    short_rental: bool = False
 
 
 def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
@@ -84,15 +88,20 @@ def gateway_mdns(uow: UnitOfWork, *, gateway: str) -> list[str]:
 
 def eligible(wanted: Wanted) -> list[object]:
     """SQL conditions for a number that may be offered to `wanted` (apart from being free)."""
-    used_by_other = exists().where(
+    # A number the service has seen (it received the service's SMS) is never handed out
+    # for that service again, to anyone; only `mdn=` brings it back to the account that
+    # used it.
+    used = exists().where(
         NumberUsage.number_id == Number.id,
         NumberUsage.service_id.in_(wanted.service_ids),
-        NumberUsage.account_id != wanted.account_id,
+        *([NumberUsage.account_id != wanted.account_id] if wanted.own_used_ok else []),
     )
     rejected = exists().where(
         Rejection.number_id == Number.id, Rejection.account_id == wanted.account_id
     )
-    conditions: list[object] = [Number.online.is_(True), ~used_by_other, ~rejected]
+    conditions: list[object] = [Number.online.is_(True), ~used, ~rejected]
+    if wanted.short_rental:
+        conditions.append(Number.short_rentals.is_(True))
     if wanted.area_code:
         conditions.append(Number.area_code == wanted.area_code)
     elif wanted.state:

@@ -16,6 +16,7 @@ class EntryKind(StrEnum):
     CREDIT = "credit"
     CAPTURE = "capture"
     ADJUSTMENT = "adjustment"
+    CHARGE = "charge"
 
 
 class HoldStatus(StrEnum):

@@ -104,6 +104,22 @@ def post_entry(
     return entry
 
 
+def charge(
+    uow: UnitOfWork, *, account_id: int, amount: Decimal, reference: str, memo: str | None = None
+) -> LedgerEntry:
+    """Debit a price now (a rental), or refuse with the available funds."""
+    if amount < 0:
+        raise InvalidParameter("amount", str(amount), "a charge must not be negative")
+    return post_entry(
+        uow,
+        account_id=account_id,
+        amount=-amount,
+        kind=EntryKind.CHARGE,
+        reference=reference,
+        memo=memo,
+    )
+
+
 def credit(
     uow: UnitOfWork, *, account_id: int, amount: Decimal, made_by: str, memo: str | None = None
 ) -> LedgerEntry:

@@ -16,6 +16,8 @@ class MessageStatus(StrEnum):
     RECEIVED = "received"
     ROUTED = "routed"
     UNROUTED = "unrouted"
+    # Not an SMS: the account's log line for a rental's price (004 "Billing").
+    BILLING = "billing"
 
 
 class Message(Base):
@@ -25,6 +27,7 @@ class Message(Base):
         UniqueConstraint("gateway", "gateway_ref"),
         Index("ix_messages_account", "account_id", "received_at"),
         Index("ix_messages_activation", "activation_id"),
+        Index("ix_messages_rental", "rental_id"),
         # The worker's retries: stored messages not yet routed, by when they are due.
         Index("ix_messages_route_due", "status", "next_route_at"),
     )
@@ -41,6 +44,7 @@ class Message(Base):
     number_id: Mapped[int | None] = mapped_column(ForeignKey("numbers.id"), default=None)
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), default=None)
     activation_id: Mapped[int | None] = mapped_column(ForeignKey("activations.id"), default=None)
+    rental_id: Mapped[int | None] = mapped_column(ForeignKey("rentals.id"), default=None)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), default=None)
     price_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     pin: Mapped[str | None] = mapped_column(String(32), default=None)

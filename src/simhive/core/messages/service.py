@@ -14,13 +14,15 @@ from simhive.core.activations import lifecycle
 from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
-from simhive.core.errors import NoMessages, UnknownRequest
+from simhive.core.errors import NoMessages, UnknownRental, UnknownRequest
 from simhive.core.events import service as events
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.messages.models import Message, MessageStatus
+from simhive.core.rentals.models import Rental, RentalStatus
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore_returning
+from simhive.kit.ids import parse_id
 from simhive.kit.phone import normalize_mdn
 from simhive.pins import extract_pin
 
@@ -76,6 +78,7 @@ def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
         "number_id": None,
         "account_id": None,
         "activation_id": None,
+        "rental_id": None,
         "service_id": None,
         "pin": None,
     }
@@ -144,6 +147,9 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
         return Routed(message_id, MessageStatus(message.status))
     target = _pick(uow, message)
     if target is None:
+        rented = _rental_of(uow, message)
+        if rented is not None:
+            return _deliver_to_rental(uow, message, *rented)
         return _unrouted(uow, message)
     activation, service, account = target
     # Judged by when the SMS arrived, not by when routing got to it: an SMS that came
@@ -152,6 +158,89 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
         lifecycle.close(uow, activation, ActivationStatus.TIMED_OUT)
         return _unrouted(uow, message)
     return _complete(uow, message, activation, service, account)
+
+
+def _rental_of(uow: UnitOfWork, message: Message) -> tuple[Rental, Account] | None:
+    """The active rental holding the SMS's number, if any (rentals hold their number alone)."""
+    row = uow.session.execute(
+        select(Rental, Account)
+        .join(Number, Number.id == Rental.number_id)
+        .join(Account, Account.id == Rental.account_id)
+        .where(
+            Number.mdn == message.to_mdn,
+            Rental.lease_group == Number.lease_group,
+            Rental.status == RentalStatus.ACTIVE,
+        )
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def _deliver_to_rental(
+    uow: UnitOfWork, message: Message, rental: Rental, account: Account
+) -> Routed:
+    """A rented number's SMS: the rental's service, or for Unlimited the one detected (004)."""
+    service = uow.session.get(Service, rental.service_id)
+    assert service is not None and rental.number_id is not None
+    if service.name_key in catalog.ANY_SERVICE_NAMES:
+        service = _detected(uow, message) or service
+    message.number_id = rental.number_id
+    message.status = MessageStatus.ROUTED
+    message.account_id = account.id
+    message.rental_id = rental.id
+    message.service_id = service.id
+    message.price_cents = 0
+    message.pin = extract_pin(
+        message.text,
+        sender=message.sender,
+        service=service.name,
+        patterns=catalog.text_patterns(service),
+    )
+    if service.name_key not in catalog.ANY_SERVICE_NAMES:
+        inventory.mark_used(
+            uow, number_id=rental.number_id, service_id=service.id, account_id=account.id
+        )
+    facts = completed_facts(message, service)
+    facts["ltr_id"] = str(rental.id)
+    facts["first_ltr_id"] = str(rental.first_id or rental.id)
+    events.enqueue_webhook(uow, account=account, event_type=events.RENTAL_MESSAGE, fields=facts)
+    uow.session.flush()
+    return Routed(message.id, MessageStatus.ROUTED, service.name, None, None)
+
+
+def _detected(uow: UnitOfWork, message: Message) -> Service | None:
+    """The named service an SMS comes from, else the catalogue's "Unknown" service."""
+    services = catalog.all_services(uow)
+    found = catalog.detect(
+        [s for s in services if s.name_key not in catalog.ANY_SERVICE_NAMES],
+        sender=message.sender,
+        text=message.text,
+    )
+    if found is not None:
+        return found
+    return next((s for s in services if s.name_key == "unknown"), None)
+
+
+def record_billing(
+    uow: UnitOfWork, *, account_id: int, to: str, service_id: int, price_cents: int, text: str
+) -> None:
+    """Log a rental's price in the account's messages, from `Billing` (004)."""
+    now = uow.clock.now()
+    uow.session.add(
+        Message(
+            to_mdn=to,
+            sender="Billing",
+            text=text,
+            gateway="billing",
+            received_at=now,
+            stored_at=now,
+            status=MessageStatus.BILLING,
+            account_id=account_id,
+            service_id=service_id,
+            price_cents=price_cents,
+        )
+    )
+    uow.session.flush()
 
 
 def _unrouted(uow: UnitOfWork, message: Message) -> Routed:
@@ -291,27 +380,42 @@ def read_sms(
     *,
     account: Account,
     activation_id: str | None = None,
+    ltr_id: str | None = None,
     mdn: str | None = None,
     service: str | None = None,
 ) -> list[MessageView]:
-    """The account's latest messages (000: at most 3 of the past 2 days, newest first)."""
+    """The account's latest messages (000: at most 3 of the past 2 days, newest first).
+
+    The `Billing` lines of rentals are in the account's log but never here.
+    """
     settings = uow.settings
     since = uow.clock.now() - timedelta(seconds=settings.read_sms_window_s)
     query = (
         select(Message, Service.name)
         .join(Service, Service.id == Message.service_id)
-        .where(Message.account_id == account.id, Message.received_at >= since)
+        .where(
+            Message.account_id == account.id,
+            Message.received_at >= since,
+            Message.status == MessageStatus.ROUTED,
+        )
     )
     if activation_id is not None:
         # 000: with "id", "mdn" and "service" are ignored; results only once Completed.
-        try:
-            key = int(activation_id.strip())
-        except ValueError:
-            raise UnknownRequest() from None
-        owner = uow.session.get(Activation, key) if 0 < key < 2**63 else None
+        key = parse_id(activation_id)
+        owner = uow.session.get(Activation, key) if key else None
         if owner is None or owner.account_id != account.id:
             raise UnknownRequest()
         query = query.where(Message.activation_id == key)
+    elif ltr_id is not None:
+        # 004: with "ltr_id", "mdn" is ignored; "service" filters an Unlimited rental's SMS.
+        key = parse_id(ltr_id)
+        rental = uow.session.get(Rental, key) if key else None
+        if rental is None or rental.account_id != account.id:
+            raise UnknownRental()
+        chain = select(Rental.id).where(Rental.first_id == (rental.first_id or rental.id))
+        query = query.where(Message.rental_id.in_(chain))
+        if service:
+            query = query.where(Message.service_id == catalog.find_services(uow, [service])[0].id)
     else:
         if mdn:
             query = query.where(Message.to_mdn == (normalize_mdn(mdn) or mdn))

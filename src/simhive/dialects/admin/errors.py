@@ -29,6 +29,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.CONFLICT: 409,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.INVALID_WEBHOOK_URL: 422,
+    ErrorCode.UNKNOWN_RENTAL: 404,
+    ErrorCode.RENTAL_CLOSED: 409,
     ErrorCode.LOGIN_THROTTLED: 429,
 }
 

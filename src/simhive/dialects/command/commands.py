@@ -16,6 +16,7 @@ from simhive.core.ledger import service as ledger
 from simhive.core.messages import service as messages
 from simhive.db.uow import UnitOfWork
 from simhive.dialects.command import params, render
+from simhive.dialects.command import rentals as rental_commands
 from simhive.kit.money import format_amount, from_cents
 
 Params = Mapping[str, str]
@@ -71,6 +72,7 @@ def cmd_read_sms(uow: UnitOfWork, account: Account, p: Params) -> Any:
         uow,
         account=account,
         activation_id=params.text(p, "id"),
+        ltr_id=params.text(p, "ltr_id"),
         mdn=params.text(p, "mdn"),
         service=params.text(p, "service"),
     )
@@ -82,7 +84,8 @@ def cmd_list_services(uow: UnitOfWork, account: Account, p: Params) -> Any:
     names = [n.strip() for n in raw.split(",") if n.strip()] if raw else []
     services = catalog.find_services(uow, names) if names else catalog.all_services(uow)
     counts = inventory.count_available(uow, [s.id for s in services])
-    # 000: recommended_markup only "when a service parameter is passed with a single value".
+    # 000: recommended_markup only "when a service parameter is passed with a single value";
+    # in a list it is "" (DESIGN.md: the live service answers so).
     single = len(names) == 1
     return [
         render.service_entry(
@@ -91,7 +94,8 @@ def cmd_list_services(uow: UnitOfWork, account: Account, p: Params) -> Any:
             ltr_price=from_cents(s.ltr_price_cents),
             ltr_short_price=from_cents(s.ltr_short_price_cents),
             available=counts[s.id],
-            ltr_available=0,
+            # Rentable only where the operator priced rentals.
+            ltr_available=counts[s.id] if s.ltr_price_cents or s.ltr_short_price_cents else 0,
             recommended_markup=activations.recommended_markup(uow, s) if single else None,
         )
         for s in services
@@ -110,6 +114,7 @@ COMMANDS: dict[str, tuple[Handler, bool]] = {
     "read_sms": (cmd_read_sms, False),
     "list_services": (cmd_list_services, False),
     "balance": (cmd_balance, False),
+    **rental_commands.COMMANDS,
 }
 
 

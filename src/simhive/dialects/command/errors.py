@@ -39,6 +39,8 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.CONFLICT: lambda e: e.detail,
     ErrorCode.NOT_FOUND: lambda e: e.detail,
     ErrorCode.INVALID_WEBHOOK_URL: lambda e: f"Invalid webhook URL: {e.fields['reason']}",
+    ErrorCode.UNKNOWN_RENTAL: lambda e: "Invalid long-term rental ID",
+    ErrorCode.RENTAL_CLOSED: lambda e: f"The rental is already {e.fields['status']}",
     ErrorCode.LOGIN_THROTTLED: lambda e: (
         f"Too many failed logins, retry in {e.fields['retry_after']} seconds"
     ),

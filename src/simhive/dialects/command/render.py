@@ -98,7 +98,10 @@ def service_entry(
     ltr_available: int,
     recommended_markup: int | None,
 ) -> dict[str, Any]:
-    """One `list_services` entry: every value a string (000); both availability names (004)."""
+    """One `list_services` entry: every value a string (000); both availability names (004).
+
+    `recommended_markup` is a number string for a single service and `""` in a list.
+    """
     entry = {
         "name": name,
         "price": format_amount(price),
@@ -107,7 +110,6 @@ def service_entry(
         "otp_available": str(available),
         "available": str(available),
         "ltr_available": str(ltr_available),
+        "recommended_markup": "" if recommended_markup is None else str(recommended_markup),
     }
-    if recommended_markup is not None:
-        entry["recommended_markup"] = str(recommended_markup)
     return entry

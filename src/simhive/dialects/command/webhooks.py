@@ -41,9 +41,57 @@ def priority_request(facts: Mapping[str, str], settings: Settings) -> dict[str, 
     }
 
 
+def rental_message(facts: Mapping[str, str], settings: Settings) -> dict[str, str]:
+    """004: for long-term rentals `ltr_id` and `first_ltr_id` are passed instead of `id`."""
+    fields = incoming_message(facts, settings)
+    del fields["id"]
+    rest = {k: v for k, v in fields.items() if k != "event"}
+    return {
+        "event": "incoming_message",
+        "ltr_id": facts["ltr_id"],
+        "first_ltr_id": facts["first_ltr_id"],
+        **rest,
+    }
+
+
+def ltr_renewal(facts: Mapping[str, str], settings: Settings) -> dict[str, str]:
+    """004 "ltr_renewal", status ok: the new rental that continues the number."""
+    expires = datetime.fromisoformat(facts["expires_at"])
+    return {
+        "event": "ltr_renewal",
+        "status": "ok",
+        "new_ltr_id": facts["new_ltr_id"],
+        "previous_ltr_id": facts["previous_ltr_id"],
+        "mdn": facts["mdn"],
+        "service": facts["service"],
+        "price": format_amount(from_cents(int(facts["price_cents"]))),
+        "expires": expires_text(expires),
+    }
+
+
+def ltr_renewal_failed(facts: Mapping[str, str], settings: Settings) -> dict[str, str]:
+    """004 "ltr_renewal", status error (e.g. "Low balance"): the rental has ended."""
+    return {
+        "event": "ltr_renewal",
+        "status": "error",
+        "message": "Low balance",
+        "previous_ltr_id": facts["previous_ltr_id"],
+        "mdn": facts["mdn"],
+        "service": facts["service"],
+    }
+
+
+def expires_text(when: datetime) -> str:
+    """004's human-readable expiry, `2100-12-31 23:59:59`, in the server zone (New York)."""
+    return new_york_text(when).rsplit(" ", 1)[0]
+
+
 RENDERERS = {
     events.ACTIVATION_COMPLETED: incoming_message,
     events.BID_WON: priority_request,
+    events.RENTAL_MESSAGE: rental_message,
+    events.RENTAL_RENEWED: ltr_renewal,
+    events.RENTAL_NOT_RENEWED: ltr_renewal_failed,
 }
 
 

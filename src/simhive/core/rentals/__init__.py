@@ -1,0 +1,1 @@
+"""Long-term rentals: a number held by one account for days, renewed while paid."""

@@ -1,0 +1,532 @@
+"""Long-term rentals (004 `ltr_*`): rent, renew, release, relabel, forward, and their status."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from simhive.core.accounts.models import Account
+from simhive.core.activations import lifecycle
+from simhive.core.catalog import service as catalog
+from simhive.core.catalog.models import Service
+from simhive.core.errors import (
+    InvalidAreaCode,
+    InvalidMdn,
+    InvalidParameter,
+    InvalidState,
+    MdnNotAvailable,
+    MissingParameter,
+    NoNumbers,
+    RentalClosed,
+    UnknownRental,
+)
+from simhive.core.events import service as events
+from simhive.core.inventory import service as inventory
+from simhive.core.inventory.models import Number
+from simhive.core.ledger import service as ledger
+from simhive.core.messages import service as messages
+from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental, RentalStatus
+from simhive.db.uow import UnitOfWork
+from simhive.kit.ids import parse_id
+from simhive.kit.money import from_cents
+from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_mdn
+
+DURATIONS = (3, 30)
+
+
+@dataclass(frozen=True, slots=True)
+class RentRequest:
+    """An `ltr_rent` as a dialect parses it; core checks every rule."""
+
+    service: str
+    days: int = 30
+    mdn: str | None = None
+    area_code: str | None = None
+    state: str | None = None
+    reserve: bool = False
+    autorenew: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RentalView:
+    id: int
+    first_id: int
+    mdn: str
+    service: str
+    price: Decimal
+    expires_at: datetime | None
+    carrier: str
+    autorenew: bool
+    status: RentalStatus
+    online: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RentalState:
+    """`ltr_status` / `ltr_activate`: where the number stands, as of `now`."""
+
+    state: str  # online, offline, awaiting mdn
+    till_change: int
+    next_online: int
+    now: datetime
+
+
+def view(uow: UnitOfWork, rental: Rental) -> RentalView:
+    service = uow.session.get(Service, rental.service_id)
+    number = uow.session.get(Number, rental.number_id) if rental.number_id else None
+    assert service is not None
+    return RentalView(
+        id=rental.id,
+        first_id=rental.first_id or rental.id,
+        mdn=number.mdn if number else "",
+        service=service.name,
+        price=from_cents(rental.price_cents),
+        expires_at=rental.expires_at,
+        carrier=number.carrier if number else "",
+        autorenew=rental.autorenew,
+        status=RentalStatus(rental.status),
+        online=bool(number and number.online),
+    )
+
+
+def _price(uow: UnitOfWork, service: Service, days: int) -> int:
+    cents = service.ltr_price_cents if days == 30 else service.ltr_short_price_cents
+    if cents <= 0:
+        raise InvalidParameter(
+            "service", service.name, f"{service.name} is not offered for {days}-day rentals"
+        )
+    return cents
+
+
+def _geo(request: RentRequest) -> tuple[str, str]:
+    # 004: "mdn" beats "areacode", which beats "state"; the loser is ignored, not checked.
+    if request.mdn:
+        return "", ""
+    if request.area_code:
+        if not is_valid_us_area_code(request.area_code):
+            raise InvalidAreaCode(request.area_code)
+        return request.area_code, ""
+    if request.state:
+        if not is_valid_state(request.state):
+            raise InvalidState(request.state)
+        return "", request.state.strip().upper()
+    return "", ""
+
+
+def rent(uow: UnitOfWork, *, account: Account, request: RentRequest) -> RentalView:
+    """Rent a number for 3 or 30 days, renew one that is or was the account's, or reserve."""
+    if request.days not in DURATIONS:
+        raise InvalidParameter("duration", str(request.days), "duration must be 3 or 30")
+    (service,) = catalog.find_services(uow, [request.service])
+    any_service = service.name_key in catalog.ANY_SERVICE_NAMES
+    if request.reserve and not any_service:
+        raise InvalidParameter("reserve", "true", "reserve is for the Unlimited service only")
+    area_code, state = _geo(request)
+    price = _price(uow, service, request.days)
+    now = uow.clock.now()
+    if request.mdn:
+        return _rent_mdn(uow, account, service, request, price)
+    wanted = inventory.Wanted(
+        account_id=account.id,
+        service_ids=() if any_service else (service.id,),
+        area_code=area_code,
+        state=state,
+        short_rental=request.days == 3,
+    )
+    lease = secrets.randbits(62)
+    number = None if request.reserve else inventory.take_free_number(uow, wanted, group_id=lease)
+    if number is None and not request.reserve:
+        raise NoNumbers()
+    rental = Rental(
+        account_id=account.id,
+        service_id=service.id,
+        number_id=number.id if number else None,
+        lease_group=lease,
+        status=RentalStatus.ACTIVE if number else RentalStatus.AWAITING_MDN,
+        days=request.days,
+        price_cents=price,
+        autorenew=request.autorenew,
+        want_area_code=area_code,
+        want_state=state,
+        created_at=now,
+        starts_at=now if number else None,
+        expires_at=now + timedelta(days=request.days) if number else None,
+    )
+    uow.session.add(rental)
+    uow.session.flush()
+    rental.first_id = rental.id
+    fee = from_cents(0) if not request.reserve else uow.settings.ltr_reserve_fee
+    _bill(uow, account, rental, service, number, extra=fee)
+    return view(uow, rental)
+
+
+def _rent_mdn(
+    uow: UnitOfWork, account: Account, service: Service, request: RentRequest, price: int
+) -> RentalView:
+    """004: `mdn` rents that number, or renews it when it is (or was) the account's."""
+    mdn = normalize_mdn(request.mdn or "")
+    if mdn is None:
+        raise InvalidMdn(request.mdn or "")
+    number = uow.session.scalar(
+        select(Number).where(Number.mdn == mdn).with_for_update(key_share=True)
+    )
+    if number is None:
+        raise MdnNotAvailable()
+    current = uow.session.scalar(
+        select(Rental).where(
+            Rental.number_id == number.id,
+            Rental.status == RentalStatus.ACTIVE,
+        )
+    )
+    now = uow.clock.now()
+    if current is not None:
+        if current.account_id != account.id or current.service_id != service.id:
+            raise MdnNotAvailable()
+        # Renewal ahead of time: a new rental continues the number from the current expiry.
+        renewal = _continue(uow, current, days=request.days, price=price)
+        renewal.autorenew = request.autorenew or current.autorenew
+        _bill(uow, account, renewal, service, number)
+        return view(uow, renewal)
+    if number.lease_group is not None:
+        raise MdnNotAvailable()
+    wanted = inventory.Wanted(
+        account_id=account.id,
+        service_ids=() if service.name_key in catalog.ANY_SERVICE_NAMES else (service.id,),
+        own_used_ok=True,
+        short_rental=request.days == 3,
+    )
+    lease = secrets.randbits(62)
+    if not inventory.can_offer(uow, number, wanted) or not inventory.lease(
+        uow, number, group_id=lease
+    ):
+        raise MdnNotAvailable()
+    earlier = uow.session.scalar(
+        select(Rental.first_id)
+        .where(
+            Rental.number_id == number.id,
+            Rental.account_id == account.id,
+            Rental.service_id == service.id,
+        )
+        .order_by(Rental.id.desc())
+        .limit(1)
+    )
+    rental = Rental(
+        account_id=account.id,
+        service_id=service.id,
+        number_id=number.id,
+        first_id=earlier,
+        lease_group=lease,
+        status=RentalStatus.ACTIVE,
+        days=request.days,
+        price_cents=price,
+        autorenew=request.autorenew,
+        created_at=now,
+        starts_at=now,
+        expires_at=now + timedelta(days=request.days),
+    )
+    uow.session.add(rental)
+    uow.session.flush()
+    rental.first_id = rental.first_id or rental.id
+    _bill(uow, account, rental, service, number)
+    return view(uow, rental)
+
+
+def _continue(uow: UnitOfWork, current: Rental, *, days: int, price: int) -> Rental:
+    """A new rental id that continues `current`'s number from its expiry (a renewal)."""
+    assert current.expires_at is not None
+    renewal = Rental(
+        account_id=current.account_id,
+        service_id=current.service_id,
+        number_id=current.number_id,
+        first_id=current.first_id or current.id,
+        previous_id=current.id,
+        lease_group=current.lease_group,
+        status=RentalStatus.ACTIVE,
+        days=days,
+        price_cents=price,
+        autorenew=current.autorenew,
+        forward_to=current.forward_to,
+        created_at=uow.clock.now(),
+        starts_at=current.expires_at,
+        expires_at=current.expires_at + timedelta(days=days),
+    )
+    current.status = RentalStatus.RENEWED
+    current.ended_at = uow.clock.now()
+    uow.session.add(renewal)
+    uow.session.flush()
+    return renewal
+
+
+def _bill(
+    uow: UnitOfWork,
+    account: Account,
+    rental: Rental,
+    service: Service,
+    number: Number | None,
+    *,
+    extra: Decimal = Decimal("0"),
+) -> None:
+    """Debit the rental now and log it as a `Billing` message (004), never read by read_sms."""
+    amount = from_cents(rental.price_cents) + extra
+    ledger.charge(
+        uow,
+        account_id=account.id,
+        amount=amount,
+        reference=f"rental:{rental.id}",
+        memo=f"rental {rental.id}",
+    )
+    what = f"{number.mdn}" if number else "the next free number"
+    messages.record_billing(
+        uow,
+        account_id=account.id,
+        to=number.mdn if number else "",
+        service_id=service.id,
+        price_cents=rental.price_cents + int(extra * 100),
+        text=f"Long-term rental {rental.id}: {what} for {service.name}, {rental.days} days, "
+        f"${amount:.2f}",
+    )
+
+
+def find(
+    uow: UnitOfWork,
+    *,
+    account: Account,
+    ltr_id: str | None = None,
+    mdn: str | None = None,
+    service: str | None = None,
+    lock: bool = False,
+) -> Rental:
+    """One of the account's rentals: by id, or its open rental of an MDN (and service)."""
+    locking = {"key_share": True} if lock else None
+    if ltr_id is not None:
+        key = parse_id(ltr_id)
+        rental = uow.session.get(Rental, key, with_for_update=locking) if key else None
+        if rental is None or rental.account_id != account.id:
+            raise UnknownRental()
+        return rental
+    if not mdn:
+        raise MissingParameter("ltr_id")
+    normalized = normalize_mdn(mdn)
+    if normalized is None:
+        raise InvalidMdn(mdn)
+    query = (
+        select(Rental)
+        .join(Number, Number.id == Rental.number_id)
+        .where(
+            Number.mdn == normalized,
+            Rental.account_id == account.id,
+            Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
+        )
+        .order_by(Rental.id.desc())
+        .limit(1)
+    )
+    if service:
+        query = query.where(Rental.service_id == catalog.find_services(uow, [service])[0].id)
+    if lock:
+        query = query.with_for_update(key_share=True, of=Rental)
+    found = uow.session.scalar(query)
+    if found is None:
+        raise UnknownRental()
+    return found
+
+
+def _open(rental: Rental) -> Rental:
+    if rental.status not in OPEN_RENTAL_STATUSES:
+        raise RentalClosed(rental.status)
+    return rental
+
+
+def set_autorenew(uow: UnitOfWork, *, rental: Rental, autorenew: bool) -> None:
+    _open(rental).autorenew = autorenew
+    uow.session.flush()
+
+
+def state(uow: UnitOfWork, *, rental: Rental) -> RentalState:
+    """Whether the rented number is online now (SIM banks swap SIMs in and out of slots)."""
+    now = uow.clock.now()
+    if rental.number_id is None:
+        return RentalState("awaiting mdn", 0, 0, now)
+    number = uow.session.get(Number, rental.number_id)
+    assert number is not None
+    if number.online:
+        return RentalState("online", 0, int(now.timestamp()), now)
+    return RentalState("offline", 0, 0, now)
+
+
+def activate(uow: UnitOfWork, *, rental: Rental) -> RentalState:
+    """Ask the number's gateway to bring an offline rented number online."""
+    _open(rental)
+    current = state(uow, rental=rental)
+    if current.state == "offline":
+        number = uow.session.get(Number, rental.number_id)
+        assert number is not None
+        events.enqueue_gateway(
+            uow,
+            gateway=number.gateway,
+            event_type="number.activate",
+            payload={"mdn": number.mdn, "rental_id": str(rental.id)},
+        )
+    return current
+
+
+def release(uow: UnitOfWork, *, rental: Rental) -> None:
+    """End a rental early, without refund; the number goes back to the pool."""
+    _open(rental)
+    rental.status = RentalStatus.RELEASED
+    rental.ended_at = uow.clock.now()
+    uow.session.flush()
+    _free(uow, rental)
+
+
+def _free(uow: UnitOfWork, rental: Rental) -> None:
+    if rental.number_id is None:
+        return
+    number = uow.session.get(
+        Number, rental.number_id, with_for_update={"key_share": True}, populate_existing=True
+    )
+    if number is not None and number.lease_group == rental.lease_group:
+        inventory.release(uow, number)
+        if number.online:
+            lifecycle.offer_number(uow, number)
+
+
+def switch_service(uow: UnitOfWork, *, rental: Rental, service: str) -> RentalView:
+    """Relabel an Unlimited rental for one service."""
+    _open(rental)
+    current = uow.session.get(Service, rental.service_id)
+    assert current is not None
+    if current.name_key not in catalog.ANY_SERVICE_NAMES:
+        raise InvalidParameter("ltr_id", str(rental.id), "only an Unlimited rental can switch")
+    (target,) = catalog.find_services(uow, [service])
+    if target.name_key in catalog.ANY_SERVICE_NAMES:
+        raise InvalidParameter("service", service, "switch to one service, not Unlimited")
+    rental.service_id = target.id
+    uow.session.flush()
+    return view(uow, rental)
+
+
+def forward(uow: UnitOfWork, *, rental: Rental, destination: str) -> str:
+    """Forward the rented number's voice calls to a valid number, through its gateway."""
+    _open(rental)
+    target = normalize_mdn(destination)
+    if target is None:
+        raise InvalidParameter("destination", destination, "not a valid phone number")
+    if rental.number_id is None:
+        raise InvalidParameter("ltr_id", str(rental.id), "the rental has no number yet")
+    number = uow.session.get(Number, rental.number_id)
+    assert number is not None
+    rental.forward_to = target
+    events.enqueue_gateway(
+        uow,
+        gateway=number.gateway,
+        event_type="number.forward",
+        payload={"mdn": number.mdn, "destination": target},
+    )
+    uow.session.flush()
+    return target
+
+
+def renew_due(uow: UnitOfWork, *, limit: int = 100) -> int:
+    """At expiry: renew with autorenew and funds (a new id), else end the rental."""
+    now = uow.clock.now()
+    query = (
+        select(Rental)
+        .where(Rental.status == RentalStatus.ACTIVE, Rental.expires_at <= now)
+        .order_by(Rental.expires_at)
+        .limit(limit)
+    )
+    if uow.dialect == "postgresql":
+        # Two workers never take the same rental: one renewal per expiry.
+        query = query.with_for_update(skip_locked=True, key_share=True)
+    done = 0
+    for rental in uow.session.scalars(query).all():
+        with uow.session.begin_nested():
+            _renew_or_end(uow, rental)
+        done += 1
+    return done
+
+
+def _renew_or_end(uow: UnitOfWork, rental: Rental) -> None:
+    account = uow.session.get(Account, rental.account_id)
+    service = uow.session.get(Service, rental.service_id)
+    number = uow.session.get(Number, rental.number_id) if rental.number_id else None
+    assert account is not None and service is not None and number is not None
+    facts = {
+        "previous_ltr_id": str(rental.id),
+        "mdn": number.mdn,
+        "service": service.name,
+    }
+    if rental.autorenew:
+        price = service.ltr_price_cents if rental.days == 30 else service.ltr_short_price_cents
+        if price > 0 and ledger.available_cents(uow, account.id) >= price:
+            renewal = _continue(uow, rental, days=rental.days, price=price)
+            _bill(uow, account, renewal, service, number)
+            assert renewal.expires_at is not None
+            events.enqueue_webhook(
+                uow,
+                account=account,
+                event_type=events.RENTAL_RENEWED,
+                fields={
+                    **facts,
+                    "new_ltr_id": str(renewal.id),
+                    "price_cents": str(price),
+                    "expires_at": renewal.expires_at.isoformat(),
+                },
+            )
+            return
+        events.enqueue_webhook(
+            uow,
+            account=account,
+            event_type=events.RENTAL_NOT_RENEWED,
+            fields={**facts, "reason": "low_balance"},
+        )
+    rental.status = RentalStatus.EXPIRED
+    rental.ended_at = uow.clock.now()
+    uow.session.flush()
+    _free(uow, rental)
+
+
+def assign_reserved(uow: UnitOfWork, *, limit: int = 50) -> int:
+    """Give free numbers to reserved Unlimited rentals, the earliest first."""
+    query = (
+        select(Rental)
+        .where(Rental.status == RentalStatus.AWAITING_MDN)
+        .order_by(Rental.created_at, Rental.id)
+        .limit(limit)
+    )
+    if uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True, key_share=True)
+    assigned = 0
+    for rental in uow.session.scalars(query).all():
+        wanted = inventory.Wanted(
+            account_id=rental.account_id,
+            service_ids=(),
+            area_code=rental.want_area_code,
+            state=rental.want_state,
+            short_rental=rental.days == 3,
+        )
+        number = inventory.take_free_number(uow, wanted, group_id=rental.lease_group)
+        if number is None:
+            break
+        now = uow.clock.now()
+        rental.number_id = number.id
+        rental.status = RentalStatus.ACTIVE
+        rental.starts_at = now
+        rental.expires_at = now + timedelta(days=rental.days)
+        assigned += 1
+    uow.session.flush()
+    return assigned
+
+
+def list_rentals(
+    uow: UnitOfWork, *, account_id: int | None = None, limit: int = 100
+) -> list[Rental]:
+    """Rentals, newest first (one account's, or all for the operator)."""
+    query = select(Rental).order_by(Rental.id.desc()).limit(limit)
+    if account_id is not None:
+        query = query.where(Rental.account_id == account_id)
+    return list(uow.session.scalars(query))
