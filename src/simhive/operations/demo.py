@@ -37,6 +37,7 @@ DEMO_SERVICES: list[tuple[str, str, str, str]] = [
     ("Netflix", "0.50", "12.00", "3.00"),
     ("TikTok", "0.45", "12.00", "3.00"),
     ("Unknown", "0.20", "10.00", "3.00"),
+    ("Unlimited", "0.20", "30.00", "8.00"),
 ]
 
 
