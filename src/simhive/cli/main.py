@@ -10,7 +10,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from simhive.cli import accounts, admin_tokens, events, numbers, services, sms
+from simhive.cli import accounts, admin_tokens, events, numbers, rentals, services, sms
 from simhive.cli.common import console, database, run, settings
 from simhive.kit.clock import SystemClock
 from simhive.operations.demo import seed_demo
@@ -26,6 +26,8 @@ for sub, name in (
     (numbers.app, "numbers"),
     (sms.app, "sms"),
     (events.app, "events"),
+    (rentals.app, "rentals"),
+    (rentals.reports_app, "reports"),
     (admin_tokens.app, "admin-token"),
     (webhooks_app, "webhooks"),
 ):

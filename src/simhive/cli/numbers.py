@@ -19,10 +19,15 @@ def numbers_add(
     count: Annotated[int, typer.Option(help="How many simulated numbers.")],
     state: Annotated[str | None, typer.Option(help="Two-letter US state.")] = None,
     areacode: Annotated[str | None, typer.Option(help="Three-digit area code.")] = None,
+    no_short: Annotated[
+        bool, typer.Option("--no-short", help="Numbers that cannot do 3-day rentals.")
+    ] = False,
 ) -> None:
     """Add simulated numbers (realistic area codes, states and carriers)."""
     added = run(
-        lambda: ops.add_simulated_numbers(database(), count=count, state=state, area_code=areacode)
+        lambda: ops.add_simulated_numbers(
+            database(), count=count, state=state, area_code=areacode, short_rentals=not no_short
+        )
     )
     console.print(f"added {len(added)} numbers")
     for n in added[:20]:

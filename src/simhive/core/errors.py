@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     INVALID_WEBHOOK_URL = "invalid_webhook_url"
     UNKNOWN_RENTAL = "unknown_rental"
     RENTAL_CLOSED = "rental_closed"
+    ALREADY_REPORTED = "already_reported"
     LOGIN_THROTTLED = "login_throttled"
 
 
@@ -203,3 +204,7 @@ class RentalClosed(CoreError):
     def __init__(self, status: str) -> None:
         super().__init__(f"rental is {status}", status=status)
         self.status = status
+
+
+class AlreadyReported(CoreError):
+    code = ErrorCode.ALREADY_REPORTED

@@ -8,7 +8,7 @@ from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
-from simhive.core.rentals.models import Rental
+from simhive.core.rentals.models import Rental, RentalReport
 from simhive.db.base import Base
 
 __all__ = [
@@ -26,5 +26,6 @@ __all__ = [
     "NumberUsage",
     "Rejection",
     "Rental",
+    "RentalReport",
     "Service",
 ]

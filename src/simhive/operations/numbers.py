@@ -60,8 +60,12 @@ def add_simulated_numbers(
     state: str | None = None,
     area_code: str | None = None,
     seed: int | None = None,
+    short_rentals: bool = True,
 ) -> list[NumberInfo]:
-    """Add simulated numbers (realistic area codes and carriers), then serve waiting bids."""
+    """Add simulated numbers (realistic area codes and carriers), then serve waiting bids.
+
+    `short_rentals=False` adds numbers that take 30-day rentals only.
+    """
     from simhive.gateways.simulator import generate_numbers
 
     if count < 1 or count > MAX_SIMULATED:
@@ -97,6 +101,7 @@ def add_simulated_numbers(
                     state=n.state,
                     area_code=n.area_code,
                     gateway="simulator",
+                    short_rentals=short_rentals,
                 ),
             )
             for n in made

@@ -25,6 +25,8 @@ class NumberSpec:
     area_code: str = ""
     online: bool = True
     country: str = "US"
+    # False for SIMs that only take 30-day rentals.
+    short_rentals: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,7 @@ def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
         area_code=area_code,
         gateway=spec.gateway,
         online=spec.online,
+        short_rentals=spec.short_rentals,
         created_at=uow.clock.now(),
     )
     uow.session.add(number)

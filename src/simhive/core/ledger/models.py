@@ -17,6 +17,7 @@ class EntryKind(StrEnum):
     CAPTURE = "capture"
     ADJUSTMENT = "adjustment"
     CHARGE = "charge"
+    REFUND = "refund"
 
 
 class HoldStatus(StrEnum):

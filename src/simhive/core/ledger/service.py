@@ -120,6 +120,22 @@ def charge(
     )
 
 
+def refund(
+    uow: UnitOfWork, *, account_id: int, cents: int, reference: str, made_by: str | None = None
+) -> LedgerEntry:
+    """Give money back for a service not (fully) rendered."""
+    if cents <= 0:
+        raise InvalidParameter("amount", str(cents), "a refund must be positive")
+    return post_entry(
+        uow,
+        account_id=account_id,
+        amount=from_cents(cents),
+        kind=EntryKind.REFUND,
+        reference=reference,
+        made_by=made_by,
+    )
+
+
 def credit(
     uow: UnitOfWork, *, account_id: int, amount: Decimal, made_by: str, memo: str | None = None
 ) -> LedgerEntry:

@@ -54,3 +54,33 @@ class Rental(Base):
     starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class ReportStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class ReportOutcome(StrEnum):
+    REPLACED = "replaced"  # another number within the same rental
+    REFUNDED = "refunded"  # the unused days back, the rental ended
+    DISMISSED = "dismissed"
+
+
+class RentalReport(Base):
+    """A customer's report that a rented number receives nothing, and how it ended."""
+
+    __tablename__ = "rental_reports"
+    __table_args__ = (Index("ix_rental_reports_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    rental_id: Mapped[int] = mapped_column(ForeignKey("rentals.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    number_id: Mapped[int | None] = mapped_column(ForeignKey("numbers.id"), default=None)
+    status: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    refund_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    resolved_by: Mapped[str | None] = mapped_column(String(128), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

@@ -379,10 +379,11 @@ def release(uow: UnitOfWork, *, rental: Rental) -> None:
     rental.status = RentalStatus.RELEASED
     rental.ended_at = uow.clock.now()
     uow.session.flush()
-    _free(uow, rental)
+    free_number(uow, rental)
 
 
-def _free(uow: UnitOfWork, rental: Rental) -> None:
+def free_number(uow: UnitOfWork, rental: Rental) -> None:
+    """Give the rental's number back to the pool (and to waiting bids when online)."""
     if rental.number_id is None:
         return
     number = uow.session.get(
@@ -487,7 +488,7 @@ def _renew_or_end(uow: UnitOfWork, rental: Rental) -> None:
     rental.status = RentalStatus.EXPIRED
     rental.ended_at = uow.clock.now()
     uow.session.flush()
-    _free(uow, rental)
+    free_number(uow, rental)
 
 
 def assign_reserved(uow: UnitOfWork, *, limit: int = 50) -> int:

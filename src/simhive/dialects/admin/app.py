@@ -17,6 +17,7 @@ from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
 from simhive.dialects.admin import events as event_routes
 from simhive.dialects.admin import numbers as number_routes
+from simhive.dialects.admin import rentals as rental_routes
 from simhive.dialects.admin import services as service_routes
 from simhive.dialects.admin import sms as sms_routes
 from simhive.dialects.admin.auth import guard_for
@@ -97,7 +98,14 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         return answer
 
     guard = guard_for(db)
-    for domain in (account_routes, service_routes, number_routes, sms_routes, event_routes):
+    for domain in (
+        account_routes,
+        service_routes,
+        number_routes,
+        sms_routes,
+        event_routes,
+        rental_routes,
+    ):
         app.include_router(domain.router(db, guard))
 
     app.add_middleware(ProblemOnError)

@@ -31,6 +31,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_WEBHOOK_URL: 422,
     ErrorCode.UNKNOWN_RENTAL: 404,
     ErrorCode.RENTAL_CLOSED: 409,
+    ErrorCode.ALREADY_REPORTED: 409,
     ErrorCode.LOGIN_THROTTLED: 429,
 }
 

@@ -40,6 +40,7 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.NOT_FOUND: lambda e: e.detail,
     ErrorCode.INVALID_WEBHOOK_URL: lambda e: f"Invalid webhook URL: {e.fields['reason']}",
     ErrorCode.UNKNOWN_RENTAL: lambda e: "Invalid long-term rental ID",
+    ErrorCode.ALREADY_REPORTED: lambda e: "The MDN has already been reported",
     ErrorCode.RENTAL_CLOSED: lambda e: f"The rental is already {e.fields['status']}",
     ErrorCode.LOGIN_THROTTLED: lambda e: (
         f"Too many failed logins, retry in {e.fields['retry_after']} seconds"

@@ -7,11 +7,13 @@ from typing import Any
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InvalidParameter, MissingParameter
+from simhive.core.rentals import reports
 from simhive.core.rentals import service as rentals
 from simhive.core.rentals.models import Rental
 from simhive.db.uow import UnitOfWork
 from simhive.dialects.command import params
 from simhive.dialects.command.webhooks import expires_text
+from simhive.kit.money import from_cents
 from simhive.kit.timefmt import unix_seconds
 
 Params = Mapping[str, str]
@@ -130,6 +132,24 @@ def cmd_ltr_forward(uow: UnitOfWork, account: Account, p: Params) -> Any:
     return f"Calls are forwarded to {target}"
 
 
+def cmd_ltr_report(uow: UnitOfWork, account: Account, p: Params) -> Any:
+    rental = _rental(uow, account, p, lock=True)
+    reports.report(uow, rental=rental, reason=params.text(p, "reason") or "")
+    return "The MDN has been reported"
+
+
+def cmd_ltr_reported_status(uow: UnitOfWork, account: Account, p: Params) -> Any:
+    found = reports.latest(uow, rental=_rental(uow, account, p))
+    return {
+        "status": found.status.value,
+        "outcome": found.outcome.value if found.outcome else "",
+        "reason": found.reason,
+        "mdn": found.mdn,
+        "refund": from_cents(found.refund_cents),
+        "timestamp": unix_seconds(found.resolved_at or found.created_at),
+    }
+
+
 COMMANDS = {
     # name: (handler, writes)
     "ltr_rent": (cmd_ltr_rent, True),
@@ -139,4 +159,6 @@ COMMANDS = {
     "ltr_release": (cmd_ltr_release, True),
     "ltr_switch_service": (cmd_ltr_switch_service, True),
     "ltr_forward": (cmd_ltr_forward, True),
+    "ltr_report": (cmd_ltr_report, True),
+    "ltr_reported_status": (cmd_ltr_reported_status, False),
 }

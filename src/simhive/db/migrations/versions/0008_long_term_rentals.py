@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0005
-Create Date: 2026-11-29 17:07:45.126231
+Create Date: 2026-11-29 17:23:30.065716
 """
 
 from __future__ import annotations
@@ -61,6 +61,40 @@ def upgrade() -> None:
         batch_op.create_index("ix_rentals_due", ["status", "expires_at"], unique=False)
         batch_op.create_index("ix_rentals_number", ["number_id", "status"], unique=False)
 
+    op.create_table(
+        "rental_reports",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "rental_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("number_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("refund_cents", sa.BigInteger(), nullable=False),
+        sa.Column("resolved_by", sa.String(length=128), nullable=True),
+        sa.Column("created_at", simhive.db.types.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", simhive.db.types.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_rental_reports_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["number_id"], ["numbers.id"], name=op.f("fk_rental_reports_number_id_numbers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rental_id"], ["rentals.id"], name=op.f("fk_rental_reports_rental_id_rentals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rental_reports")),
+    )
+    with op.batch_alter_table("rental_reports", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_rental_reports_rental_id"), ["rental_id"], unique=False
+        )
+        batch_op.create_index("ix_rental_reports_status", ["status", "created_at"], unique=False)
+
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -89,6 +123,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_messages_rental")
         batch_op.drop_column("rental_id")
 
+    with op.batch_alter_table("rental_reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_rental_reports_status")
+        batch_op.drop_index(batch_op.f("ix_rental_reports_rental_id"))
+
+    op.drop_table("rental_reports")
     with op.batch_alter_table("rentals", schema=None) as batch_op:
         batch_op.drop_index("ix_rentals_number")
         batch_op.drop_index("ix_rentals_due")
