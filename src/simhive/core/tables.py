@@ -8,6 +8,7 @@ from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
+from simhive.core.sandbox.models import ClockOffset
 from simhive.db.base import Base
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "Activation",
     "ApiKey",
     "Base",
+    "ClockOffset",
     "Event",
     "EventAttempt",
     "Hold",

@@ -32,6 +32,7 @@ class Scope(StrEnum):
     NUMBERS = "numbers"
     SMS = "sms"
     EVENTS = "events"
+    CLOCK = "clock"
     ALL = "all"
 
 
