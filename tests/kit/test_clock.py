@@ -9,7 +9,13 @@ from datetime import timedelta
 
 import pytest
 
-from simhive.kit.clock import FrozenClock, SandboxClock, format_duration, parse_duration
+from simhive.kit.clock import (
+    FrozenClock,
+    SandboxClock,
+    format_duration,
+    parse_duration,
+    wall_now,
+)
 
 
 class TestParseDuration:
@@ -176,3 +182,10 @@ class TestSandboxClock:
         source.error = RuntimeError("no such table: sandbox_clock")
         wall = FrozenClock()
         assert SandboxClock(source, refresh_s=3600, wall=wall).now() == wall.now()
+
+
+class TestWallNow:
+    def test_the_wall_time_behind_a_sandbox_clock(self) -> None:
+        wall = FrozenClock()
+        assert wall_now(SandboxClock(Source(86400), refresh_s=3600, wall=wall)) == wall.now()
+        assert wall_now(wall) == wall.now()

@@ -126,6 +126,12 @@ class SandboxClock:
                 self._refreshing = False
 
 
+def wall_now(clock: Clock) -> datetime:
+    """The wall time behind `clock`: for what another machine checks against its own clock
+    (a webhook's signature timestamp), which the sandbox clock must not move."""
+    return clock.wall.now() if isinstance(clock, SandboxClock) else clock.now()
+
+
 UNITS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _DURATION = re.compile(r"(?:([0-9]+)w)?(?:([0-9]+)d)?(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?")
 _EXAMPLES = "90s, 45m, 3d or 1h30m (units w, d, h, m, s, largest first)"
