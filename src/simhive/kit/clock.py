@@ -70,6 +70,7 @@ class SandboxClock:
         self._read = read_offset
         self._lock = threading.Lock()
         self._offset_s = 0
+        self._offset = timedelta(0)
         self._refreshing = False
         self._failing = False
         self._checked = time.monotonic()
@@ -83,13 +84,14 @@ class SandboxClock:
     def now(self) -> datetime:
         if time.monotonic() - self._checked >= self.refresh_s:
             self._refresh_soon()
-        return self.wall.now() + timedelta(seconds=self._offset_s)
+        return self.wall.now() + self._offset
 
     def observe(self, offset_s: int) -> None:
         """Take an offset this process has just read or written (ignored if it is smaller)."""
         with self._lock:
             if offset_s > self._offset_s:
                 self._offset_s = offset_s
+                self._offset = timedelta(seconds=offset_s)
 
     def refresh(self) -> None:
         """Read the offset now, on the calling thread; a failed read keeps the last one."""
