@@ -118,7 +118,11 @@ class SandboxClock:
             self._refreshing = True
             # Set now, so that callers in the meantime start no other read.
             self._checked = time.monotonic()
-        threading.Thread(target=self._refresh_apart, name="sandbox-clock", daemon=True).start()
+        try:
+            threading.Thread(target=self._refresh_apart, name="sandbox-clock", daemon=True).start()
+        except RuntimeError:  # no new threads while the interpreter shuts down: keep the offset
+            with self._lock:
+                self._refreshing = False
 
     def _refresh_apart(self) -> None:
         try:
