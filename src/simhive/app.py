@@ -20,6 +20,7 @@ from simhive import __version__
 from simhive.core.accounts.service import LoginThrottle
 from simhive.core.activations.models import OPEN_STATUSES, Activation
 from simhive.core.events import service as events
+from simhive.core.sandbox.reader import sandbox_clock
 from simhive.db.engine import make_engine
 from simhive.db.fastread import FastReader
 from simhive.db.uow import Database
@@ -62,10 +63,17 @@ class RequestIdMiddleware:
             request_id.reset(token)
 
 
+def clock_from(settings: Settings) -> Clock:
+    """The production clock: the wall clock, or in sandbox mode the sandbox clock."""
+    if settings.sandbox:
+        return sandbox_clock(settings.database_url, refresh_s=settings.sandbox_clock_refresh_s)
+    return SystemClock()
+
+
 def database_from(settings: Settings, clock: Clock | None = None) -> Database:
-    """The Database for the configured URL."""
+    """The Database for the configured URL, on `clock` or the one the settings call for."""
     engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
-    return Database(engine, clock or SystemClock(), settings)
+    return Database(engine, clock or clock_from(settings), settings)
 
 
 def _gauges(db: Database) -> tuple[dict[str, int], int]:
@@ -187,10 +195,9 @@ def _bearer_matches(request: Request, token: str) -> bool:
 def from_env() -> FastAPI:
     """The app as `simhive serve` builds it (`uvicorn --factory simhive.app:from_env`)."""
     from simhive.gateways.registry import build_gateways
-    from simhive.kit.clock import SystemClock
 
     settings = Settings()
-    clock = SystemClock()
+    clock = clock_from(settings)
     run_worker = settings.serve_worker
     gateways = build_gateways(settings, clock) if run_worker else {}
     return create_app(settings, clock=clock, gateways=gateways, run_worker=run_worker)

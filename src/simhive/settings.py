@@ -28,6 +28,18 @@ class Settings(BaseSettings):
         True,
         description="Run the worker inside the API process (`serve --no-worker` turns it off).",
     )
+    sandbox: bool = Field(
+        False,
+        description="Sandbox mode: every process on the database runs on the sandbox clock, "
+        "which `simhive clock advance` moves forward, so timers, expiries and renewals fire as "
+        "if that time had passed. For testing integrations; never on a live database.",
+    )
+    sandbox_clock_refresh_s: float = Field(
+        0.5,
+        gt=0,
+        description="Seconds a process keeps the sandbox clock's offset before it reads the "
+        "offset from the database again.",
+    )
 
     reserved_lifetime_s: int = Field(
         900, description="Seconds a Reserved number waits for its SMS before Timed Out."

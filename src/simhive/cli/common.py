@@ -12,7 +12,6 @@ from rich.console import Console
 from simhive.core.errors import CoreError
 from simhive.db.uow import Database
 from simhive.dialects.admin.errors import detail_for
-from simhive.kit.clock import SystemClock
 from simhive.kit.money import parse_amount
 from simhive.settings import Settings
 
@@ -34,7 +33,7 @@ def settings(**overrides: Any) -> Settings:
 def database(config: Settings | None = None) -> Database:
     from simhive.app import database_from
 
-    return database_from(config or settings(), SystemClock())
+    return database_from(config or settings())
 
 
 def amount(raw: str) -> Decimal:

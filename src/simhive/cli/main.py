@@ -10,9 +10,8 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from simhive.cli import accounts, admin_tokens, events, numbers, rentals, services, sms
+from simhive.cli import accounts, admin_tokens, clock, events, numbers, rentals, services, sms
 from simhive.cli.common import console, database, run, settings
-from simhive.kit.clock import SystemClock
 from simhive.operations.demo import seed_demo
 from simhive.settings import Settings
 
@@ -29,6 +28,7 @@ for sub, name in (
     (rentals.app, "rentals"),
     (rentals.reports_app, "reports"),
     (admin_tokens.app, "admin-token"),
+    (clock.app, "clock"),
     (webhooks_app, "webhooks"),
 ):
     app.add_typer(sub, name=name)
@@ -40,7 +40,7 @@ for sub, name in (
 def _serve(config: Settings, host: str, port: int, *, worker: bool, processes: int = 1) -> None:
     import uvicorn
 
-    from simhive.app import create_app
+    from simhive.app import clock_from, create_app
     from simhive.db.migrate import upgrade
     from simhive.gateways.registry import build_gateways
     from simhive.observability import configure_logging
@@ -50,7 +50,7 @@ def _serve(config: Settings, host: str, port: int, *, worker: bool, processes: i
     if processes > 1:
         _serve_processes(config, host, port, worker=worker, processes=processes)
         return
-    clock = SystemClock()
+    clock = clock_from(config)
     gateways = build_gateways(config, clock) if worker else {}
     application = create_app(config, clock=clock, gateways=gateways, run_worker=worker)
     uvicorn.run(

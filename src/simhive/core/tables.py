@@ -9,6 +9,7 @@ from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
 from simhive.core.rentals.models import Rental, RentalReport
+from simhive.core.sandbox.models import ClockOffset
 from simhive.db.base import Base
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Activation",
     "ApiKey",
     "Base",
+    "ClockOffset",
     "Event",
     "EventAttempt",
     "Hold",

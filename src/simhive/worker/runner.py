@@ -31,6 +31,7 @@ from simhive.core.messages import service as messages
 from simhive.core.rentals import service as rentals
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
+from simhive.kit.clock import wall_now
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from simhive.worker import delivery, inbound
 
@@ -249,7 +250,7 @@ class Worker:
                 outcome = delivery.deliver(
                     self.http,
                     dataclasses.replace(event, payload=body),
-                    now=self.db.clock.now(),
+                    now=wall_now(self.db.clock),  # signed for the receiver's clock
                     allow_private=self.settings.webhook_allow_private,
                     attempt_s=self.settings.webhook_timeout_s,
                 )

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simhive.core.errors import CoreError
 from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
+from simhive.dialects.admin import clock as clock_routes
 from simhive.dialects.admin import events as event_routes
 from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import rentals as rental_routes
@@ -107,6 +108,8 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         rental_routes,
     ):
         app.include_router(domain.router(db, guard))
+    # Sandbox mode only: each route answers 409 on a deployment without it.
+    app.include_router(clock_routes.router(db, guard))
 
     app.add_middleware(ProblemOnError)
     del settings
