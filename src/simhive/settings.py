@@ -51,6 +51,19 @@ class Settings(BaseSettings):
         "priority_request",
         description="Webhook event name for a won bid (`premium_request` as in edition 004).",
     )
+    send_sms_fee: Decimal = Field(
+        Decimal("0.10"),
+        ge=0,
+        decimal_places=2,
+        description="Flat fee for one outgoing SMS (`send_sms`), charged once the gateway has "
+        "accepted it.",
+    )
+    send_sms_reply_window_s: int = Field(
+        1800,
+        ge=1,
+        description="Seconds after an incoming SMS during which `send_sms` may answer its sender "
+        "from that number (004: 30 minutes).",
+    )
     default_price: Decimal = Field(
         Decimal("0.50"), description="One-time price for services created without one."
     )

@@ -8,6 +8,7 @@ from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
+from simhive.core.outbound.models import OutgoingMessage
 from simhive.db.base import Base
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Message",
     "Number",
     "NumberUsage",
+    "OutgoingMessage",
     "Rejection",
     "Service",
 ]

@@ -30,6 +30,11 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.INVALID_WEBHOOK_URL: 422,
     ErrorCode.LOGIN_THROTTLED: 429,
+    ErrorCode.MDN_NOT_HELD: 404,
+    ErrorCode.NO_RECENT_MESSAGES: 409,
+    ErrorCode.MDN_OFFLINE: 409,
+    ErrorCode.INVALID_RECIPIENT: 422,
+    ErrorCode.INVALID_SMS_TEXT: 422,
 }
 
 

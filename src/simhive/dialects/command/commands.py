@@ -16,6 +16,7 @@ from simhive.core.ledger import service as ledger
 from simhive.core.messages import service as messages
 from simhive.db.uow import UnitOfWork
 from simhive.dialects.command import params, render
+from simhive.dialects.command.outbound import cmd_send_sms
 from simhive.kit.money import format_amount, from_cents
 
 Params = Mapping[str, str]
@@ -110,6 +111,7 @@ COMMANDS: dict[str, tuple[Handler, bool]] = {
     "read_sms": (cmd_read_sms, False),
     "list_services": (cmd_list_services, False),
     "balance": (cmd_balance, False),
+    "send_sms": (cmd_send_sms, True),
 }
 
 
