@@ -60,8 +60,13 @@ def address_key(raw: str) -> str | None:
 
 def account_holds_number(uow: UnitOfWork, *, account_id: int, number_id: int) -> bool:
     """Whether the account holds the number: a request open on it, or one completed on it
-    within the reply window (the window in which 004 lets it answer)."""
-    since = uow.clock.now() - timedelta(seconds=uow.settings.send_sms_reply_window_s)
+    while `read_sms` still shows it that request's message (2 days by default).
+
+    Wider than the reply window on purpose: an account whose SMS came 31 minutes ago
+    hears 004's "No incoming messages within past 30 minutes", the actual reason, rather
+    than that the number is not theirs.
+    """
+    since = uow.clock.now() - timedelta(seconds=uow.settings.read_sms_window_s)
     found = uow.session.scalar(
         select(Activation.id)
         .where(
