@@ -119,12 +119,6 @@ class TestSendThroughTheSimulator:
         )
         assert send_event(db).status == EventStatus.DELIVERED
 
-    def test_a_repeated_reference_is_sent_once(self, clock: FrozenClock) -> None:
-        simulator = SimulatorGateway(clock=clock)
-        first = simulator.send_sms(mdn="12125550100", to="22000", text="hi", ref="out-1")
-        again = simulator.send_sms(mdn="12125550100", to="22000", text="hi", ref="out-1")
-        assert first == again and len(simulator.sent) == 1
-
 
 class TestGatewayRefusals:
     def test_a_permanent_refusal_fails_it_and_charges_nothing(
