@@ -15,6 +15,10 @@ from simhive.db.uow import Database
 from simhive.gateways.base import PermanentGatewayError, SmsSender, TemporaryGatewayError
 from simhive.worker.delivery import Outcome
 
+__all__ = ["SEND_SMS", "send"]
+
+SEND_SMS = outbound.SEND_SMS
+
 log = logging.getLogger(__name__)
 
 

@@ -28,7 +28,6 @@ from simhive.core.events import service as events
 from simhive.core.events.models import EventKind
 from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
-from simhive.core.outbound import service as outbound
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
@@ -280,7 +279,7 @@ class Worker:
 
     def _call_gateway(self, event: events.ClaimedEvent) -> delivery.Outcome:
         gateway = self.gateways.get(event.target)
-        if event.event_type == outbound.SEND_SMS:
+        if event.event_type == outbound_sms.SEND_SMS:
             return outbound_sms.send(self.db, gateway, event)
         handler = getattr(gateway, event.event_type.replace(".", "_"), None)
         if handler is None:
