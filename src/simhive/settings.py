@@ -67,6 +67,19 @@ class Settings(BaseSettings):
         Decimal("5.00"),
         description="Flat fee added to an Unlimited rental reserved with `reserve=true` (004).",
     )
+    send_sms_fee: Decimal = Field(
+        Decimal("0.10"),
+        ge=0,
+        decimal_places=2,
+        description="Flat fee for one outgoing SMS (`send_sms`), charged once the gateway has "
+        "accepted it.",
+    )
+    send_sms_reply_window_s: int = Field(
+        1800,
+        ge=1,
+        description="Seconds after an incoming SMS during which `send_sms` may answer its sender "
+        "from that number (004: 30 minutes).",
+    )
     default_price: Decimal = Field(
         Decimal("0.50"), description="One-time price for services created without one."
     )

@@ -1,4 +1,4 @@
-"""`simhive sms`: hand in an inbound SMS as a gateway would."""
+"""`simhive sms`: hand in an inbound SMS as a gateway would; list inbound and outgoing SMS."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ from rich.table import Table
 from simhive.cli.common import console, database, run
 from simhive.operations import messages as ops
 
-app = typer.Typer(help="Inbound SMS.", no_args_is_help=True)
+app = typer.Typer(help="Inbound and outgoing SMS.", no_args_is_help=True)
+
+# Texts are cut to this many characters in a table row.
+TEXT_SHOWN = 40
 
 
 @app.command("inject")
@@ -60,3 +63,52 @@ def sms_explain(
         table.add_row(candidate.text, str(candidate.start), candidate.kind, score, candidate.reason)
     if found.candidates:
         console.print(table)
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= TEXT_SHOWN else flat[: TEXT_SHOWN - 1] + "…"
+
+
+@app.command("list")
+def sms_list(
+    outgoing: Annotated[
+        bool, typer.Option("--outgoing", help="Outgoing SMS (send_sms) instead of inbound.")
+    ] = False,
+    to: Annotated[
+        str | None,
+        typer.Option(help="Only SMS to this number: the receiving MDN, or the destination."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """List SMS, newest first: inbound ones, or outgoing ones with their gateway status."""
+    db = database()
+    if outgoing:
+        table = Table("id", "created", "account", "from", "to", "status", "fee", "text", "error")
+        for o in run(lambda: ops.list_outgoing(db, to=to, limit=limit)):
+            table.add_row(
+                str(o.id),
+                f"{o.created_at:%Y-%m-%d %H:%M:%S}",
+                o.account,
+                o.mdn,
+                o.to,
+                o.status,
+                str(o.fee),
+                _short(o.text),
+                o.error or "",
+            )
+    else:
+        table = Table("id", "received", "from", "to", "status", "account", "service", "pin", "text")
+        for i in run(lambda: ops.list_incoming(db, to=to, limit=limit)):
+            table.add_row(
+                str(i.id),
+                f"{i.received_at:%Y-%m-%d %H:%M:%S}",
+                i.sender,
+                i.to,
+                i.status,
+                i.account or "",
+                i.service or "",
+                i.pin or "",
+                _short(i.text),
+            )
+    console.print(table, highlight=False, markup=False)

@@ -68,6 +68,11 @@ def list_services(services: str | Sequence[str] | None = None) -> Call[list[Serv
     return Call(params, lambda m: [_parse.service(e) for e in m])
 
 
+def send_sms(mdn: str, to: str, text: str) -> Call[str]:
+    # 004 names the text `sms`.
+    return Call({"cmd": "send_sms", "mdn": mdn, "to": to, "sms": text}, str)
+
+
 def balance() -> Call[Decimal]:
     return Call({"cmd": "balance"}, lambda m: Decimal(str(m)))
 

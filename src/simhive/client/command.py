@@ -104,6 +104,14 @@ class CommandClient(_Base):
     def balance(self) -> Decimal:
         return self._run(calls.balance())
 
+    def send_sms(self, mdn: str, to: str, text: str) -> str:
+        """Answer `to`, who sent an SMS to `mdn` within 30 minutes; returns the server's words.
+
+        The fee is charged once the gateway accepts the SMS. Raises MdnNotRentedError,
+        NoRecentMessagesError, MdnOfflineError or InsufficientFundsError.
+        """
+        return self._run(calls.send_sms(mdn, to, text))
+
     def wait_for_sms(
         self, activation_id: str | int, *, timeout: float = 900, interval: float = 15
     ) -> Message:
@@ -192,6 +200,10 @@ class AsyncCommandClient(_Base):
 
     async def balance(self) -> Decimal:
         return await self._run(calls.balance())
+
+    async def send_sms(self, mdn: str, to: str, text: str) -> str:
+        """Answer `to`, who sent an SMS to `mdn` within 30 minutes (see CommandClient)."""
+        return await self._run(calls.send_sms(mdn, to, text))
 
     async def wait_for_sms(
         self, activation_id: str | int, *, timeout: float = 900, interval: float = 15

@@ -43,6 +43,18 @@ class MdnNotAvailableError(ApiError):
     pass
 
 
+class MdnNotRentedError(ApiError):
+    """`send_sms` from a number the account does not hold."""
+
+
+class NoRecentMessagesError(ApiError):
+    """`send_sms` to a number that sent nothing to the MDN within the past 30 minutes."""
+
+
+class MdnOfflineError(ApiError):
+    """`send_sms` from a number that is offline."""
+
+
 class RequestEndedError(SimhiveError):
     """`wait_for_sms`: the request was rejected or timed out before an SMS came."""
 
@@ -56,10 +68,13 @@ _EXACT: dict[str, type[ApiError]] = {
     "No numbers available, retry later": NoNumbersError,
     "Invalid request ID": InvalidRequestIdError,
     "The MDN is not available": MdnNotAvailableError,
+    "The MDN is not rented by you": MdnNotRentedError,
+    "MDN is offline": MdnOfflineError,
 }
 _PREFIX: tuple[tuple[str, type[ApiError]], ...] = (
     ("Invalid service name", InvalidServiceError),
     ("Insufficient funds", InsufficientFundsError),
+    ("No incoming messages within past", NoRecentMessagesError),
 )
 
 

@@ -33,6 +33,11 @@ class ErrorCode(StrEnum):
     RENTAL_CLOSED = "rental_closed"
     ALREADY_REPORTED = "already_reported"
     LOGIN_THROTTLED = "login_throttled"
+    MDN_NOT_HELD = "mdn_not_held"
+    NO_RECENT_MESSAGES = "no_recent_messages"
+    MDN_OFFLINE = "mdn_offline"
+    INVALID_RECIPIENT = "invalid_recipient"
+    INVALID_SMS_TEXT = "invalid_sms_text"
 
 
 class CoreError(Exception):
@@ -208,3 +213,56 @@ class RentalClosed(CoreError):
 
 class AlreadyReported(CoreError):
     code = ErrorCode.ALREADY_REPORTED
+
+
+class MdnNotHeld(CoreError):
+    """The account holds no request or rental on that number (or it is no number of ours)."""
+
+    code = ErrorCode.MDN_NOT_HELD
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"MDN {value!r} is not held by the account", value=value)
+        self.value = value
+
+
+class NoRecentMessages(CoreError):
+    """Nothing came to the number from the destination within the reply window."""
+
+    code = ErrorCode.NO_RECENT_MESSAGES
+
+    def __init__(self, window_s: int) -> None:
+        super().__init__(
+            f"no incoming message from the destination in {window_s} s",
+            window_s=window_s,
+            minutes=window_s // 60,
+        )
+        self.window_s = window_s
+
+
+class MdnOffline(CoreError):
+    code = ErrorCode.MDN_OFFLINE
+
+
+class InvalidRecipient(CoreError):
+    code = ErrorCode.INVALID_RECIPIENT
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"invalid destination number {value!r}", value=value)
+        self.value = value
+
+
+class InvalidSmsText(CoreError):
+    """An outgoing text that is empty, or longer than an SMS of `limit` characters."""
+
+    code = ErrorCode.INVALID_SMS_TEXT
+
+    def __init__(self, length: int, limit: int, *, blank: bool = False) -> None:
+        super().__init__(
+            "blank text" if blank else f"text of {length} characters, at most {limit}",
+            length=length,
+            limit=limit,
+            blank=blank,
+        )
+        self.length = length
+        self.limit = limit
+        self.blank = blank

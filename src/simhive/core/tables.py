@@ -8,6 +8,7 @@ from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
+from simhive.core.outbound.models import OutgoingMessage
 from simhive.core.rentals.models import Rental, RentalReport
 from simhive.core.sandbox.models import ClockOffset
 from simhive.db.base import Base
@@ -26,6 +27,7 @@ __all__ = [
     "Message",
     "Number",
     "NumberUsage",
+    "OutgoingMessage",
     "Rejection",
     "Rental",
     "RentalReport",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +55,17 @@ class Gateway(Protocol):
     def start(self, sink: InboundSink) -> None: ...
 
     def stop(self) -> None: ...
+
+
+@runtime_checkable
+class SmsSender(Protocol):
+    """A gateway that sends SMS from its numbers."""
+
+    def send_sms(self, *, mdn: str, to: str, text: str, ref: str) -> str:
+        """Hand an SMS to the network; returns the gateway's own reference for it.
+
+        `ref` names the message the same way on every attempt, so a gateway that can
+        drops a repeat. Raises TemporaryGatewayError when a later attempt may succeed,
+        PermanentGatewayError when none will.
+        """
+        ...

@@ -34,6 +34,7 @@ from simhive.dialects.command import webhooks as command_webhooks
 from simhive.kit.clock import wall_now
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from simhive.worker import delivery, inbound
+from simhive.worker import outbound as outbound_sms
 
 log = logging.getLogger(__name__)
 
@@ -286,6 +287,8 @@ class Worker:
 
     def _call_gateway(self, event: events.ClaimedEvent) -> delivery.Outcome:
         gateway = self.gateways.get(event.target)
+        if event.event_type == outbound_sms.SEND_SMS:
+            return outbound_sms.send(self.db, gateway, event)
         handler = getattr(gateway, event.event_type.replace(".", "_"), None)
         if handler is None:
             return delivery.Outcome(ok=False, error=f"no gateway {event.target} here")

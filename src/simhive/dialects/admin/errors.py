@@ -33,6 +33,11 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.RENTAL_CLOSED: 409,
     ErrorCode.ALREADY_REPORTED: 409,
     ErrorCode.LOGIN_THROTTLED: 429,
+    ErrorCode.MDN_NOT_HELD: 404,
+    ErrorCode.NO_RECENT_MESSAGES: 409,
+    ErrorCode.MDN_OFFLINE: 409,
+    ErrorCode.INVALID_RECIPIENT: 422,
+    ErrorCode.INVALID_SMS_TEXT: 422,
 }
 
 

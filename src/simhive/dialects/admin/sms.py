@@ -1,9 +1,15 @@
-"""Admin API: inbound SMS handed in as a gateway would.
+"""Admin API: inbound SMS handed in as a gateway would; inbound and outgoing SMS listed.
 
 No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
 """
 
-from fastapi import APIRouter, Depends
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database
@@ -26,6 +32,39 @@ class SmsView(BaseModel):
     service: str | None = None
 
 
+class Direction(StrEnum):
+    INCOMING = "incoming"
+    OUTGOING = "outgoing"
+
+
+class IncomingSms(BaseModel):
+    id: int
+    received_at: datetime
+    to: str
+    sender: str = Field(serialization_alias="from")
+    text: str
+    status: str
+    account: str | None
+    service: str | None
+    pin: str | None
+    gateway: str
+
+
+class OutgoingSms(BaseModel):
+    id: int
+    created_at: datetime
+    account: str
+    mdn: str
+    to: str
+    text: str
+    status: str
+    gateway: str
+    gateway_ref: str | None
+    fee: Decimal
+    error: str | None
+    sent_at: datetime | None
+
+
 def router(db: Database, guard: Guard) -> APIRouter:
     """Routes under /sms."""
     routes = APIRouter(prefix="/sms", tags=["sms"], dependencies=[Depends(guard(Scope.SMS))])
@@ -43,5 +82,16 @@ def router(db: Database, guard: Guard) -> APIRouter:
             activation_id=info.activation_id,
             service=info.service,
         )
+
+    @routes.get("")
+    def list_sms(
+        direction: Direction = Direction.INCOMING,
+        to: Annotated[Mdn | None, Query(description="Receiving MDN, or destination.")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    ) -> list[IncomingSms] | list[OutgoingSms]:
+        """SMS newest first: inbound, or outgoing (`send_sms`) with their gateway status."""
+        if direction is Direction.OUTGOING:
+            return [OutgoingSms(**asdict(o)) for o in ops.list_outgoing(db, to=to, limit=limit)]
+        return [IncomingSms(**asdict(i)) for i in ops.list_incoming(db, to=to, limit=limit)]
 
     return routes

@@ -17,6 +17,7 @@ from simhive.core.messages import service as messages
 from simhive.db.uow import UnitOfWork
 from simhive.dialects.command import params, render
 from simhive.dialects.command import rentals as rental_commands
+from simhive.dialects.command.outbound import cmd_send_sms
 from simhive.kit.money import format_amount, from_cents
 
 Params = Mapping[str, str]
@@ -115,6 +116,7 @@ COMMANDS: dict[str, tuple[Handler, bool]] = {
     "list_services": (cmd_list_services, False),
     "balance": (cmd_balance, False),
     **rental_commands.COMMANDS,
+    "send_sms": (cmd_send_sms, True),
 }
 
 

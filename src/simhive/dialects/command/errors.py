@@ -45,6 +45,18 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.LOGIN_THROTTLED: lambda e: (
         f"Too many failed logins, retry in {e.fields['retry_after']} seconds"
     ),
+    ErrorCode.MDN_NOT_HELD: lambda e: "The MDN is not rented by you",
+    ErrorCode.NO_RECENT_MESSAGES: lambda e: (
+        f"No incoming messages within past {e.fields['minutes']} minutes"
+    ),
+    ErrorCode.MDN_OFFLINE: lambda e: "MDN is offline",
+    ErrorCode.INVALID_RECIPIENT: lambda e: f"Invalid destination number {e.fields['value']}",
+    ErrorCode.INVALID_SMS_TEXT: lambda e: (
+        "Message text is empty"
+        if e.fields["blank"]
+        else f"Message text is too long: {e.fields['length']} characters, "
+        f"at most {e.fields['limit']}"
+    ),
 }
 
 

@@ -8,13 +8,29 @@ import logging
 import random
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from simhive.gateways.base import InboundSink, InboundSMS
+from simhive.gateways.base import InboundSink, InboundSMS, PermanentGatewayError
 from simhive.gateways.simulator.templates import sample_message
 from simhive.kit.clock import Clock
 
 log = logging.getLogger(__name__)
+
+# Sent SMS the simulator remembers (to accept a repeat once), the oldest forgotten first.
+SENT_KEPT = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SentSMS:
+    """An SMS the simulator was asked to send (it reaches nobody)."""
+
+    mdn: str
+    to: str
+    text: str
+    ref: str
+    gateway_ref: str
+    sent_at: datetime
 
 
 class SimulatorGateway:
@@ -39,6 +55,8 @@ class SimulatorGateway:
         self._order = itertools.count()
         self._offline: set[str] = set()
         self._lock = threading.Lock()
+        # Sent SMS in memory, by our reference; the database's rows are what operators list.
+        self.sent: dict[str, SentSMS] = {}
 
     def start(self, sink: InboundSink) -> None:
         self._sink = sink
@@ -92,6 +110,26 @@ class SimulatorGateway:
             raise RuntimeError("the simulator is not started")
         ref = f"sim-{next(self._order)}-{self.rng.getrandbits(48):x}"
         self._sink(InboundSMS(to, sender, text, self.clock.now(), ref))
+
+    def send_sms(self, *, mdn: str, to: str, text: str, ref: str) -> str:
+        """Accept an SMS from a simulated number; a repeated `ref` is accepted once."""
+        with self._lock:
+            if mdn in self._offline:
+                raise PermanentGatewayError(f"simulated number {mdn} is offline")
+            seen = self.sent.get(ref)
+            if seen is None:
+                seen = SentSMS(
+                    mdn=mdn,
+                    to=to,
+                    text=text,
+                    ref=ref,
+                    gateway_ref=f"sim-out-{next(self._order)}-{self.rng.getrandbits(48):x}",
+                    sent_at=self.clock.now(),
+                )
+                self.sent[ref] = seen
+                while len(self.sent) > SENT_KEPT:
+                    del self.sent[next(iter(self.sent))]
+            return seen.gateway_ref
 
     def flap(self, numbers: Sequence[str]) -> list[tuple[str, bool]]:
         """Numbers that go offline or come back, each with `flap_probability`."""

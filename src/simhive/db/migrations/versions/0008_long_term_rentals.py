@@ -1,7 +1,7 @@
 """long-term rentals
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-29 17:23:30.065716
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import simhive.db.types
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
