@@ -64,6 +64,10 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("POST", "/sms", "sms", {"to": "12125550123", "from": "22000", "text": "hi"}),
     ("GET", "/events", "events", None),
     ("POST", "/events/1/retry", "events", None),
+    ("GET", "/sms?direction=outgoing", "sms", None),
+    ("GET", "/rentals", "rentals", None),
+    ("GET", "/reports", "rentals", None),
+    ("POST", "/reports/1/resolve", "rentals", {"outcome": "dismissed", "reason": "fine"}),
 ]
 
 

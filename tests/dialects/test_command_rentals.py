@@ -382,3 +382,116 @@ class TestUsedNumbers:
         (again,) = api("request", service="Google", mdn=mdn)["message"]
         assert again["mdn"] == mdn
         del first
+
+
+class TestReports:
+    def _rented(self, api: Api, db: Database) -> tuple[str, str]:
+        (mdn,) = world.numbers(db, 1)
+        world.numbers(db, 1, start=7)
+        rid = str(api("ltr_rent", service="Amazon")["message"]["id"])
+        return rid, mdn
+
+    def test_report_then_replace(self, api: Api, db: Database, alice: Customer) -> None:
+        from simhive.core.rentals.models import ReportOutcome
+        from simhive.operations import rentals as ops
+
+        rid, mdn = self._rented(api, db)
+        assert api("ltr_reported_status", ltr_id=rid)["message"] == "The MDN has not been reported"
+        assert api("ltr_report", ltr_id=rid)["message"] == "The MDN has been reported"
+        assert api("ltr_report", mdn=mdn)["message"] == "The MDN has already been reported"
+        state = api("ltr_reported_status", ltr_id=rid)["message"]
+        assert (state["status"], state["outcome"], state["mdn"]) == ("open", "", mdn)
+        (report,) = ops.list_reports(db)
+        ops.resolve_report(
+            db, report_id=report.id, outcome=ReportOutcome.REPLACED, reason="", made_by="t"
+        )
+        after = api("ltr_reported_status", ltr_id=rid)["message"]
+        assert (after["status"], after["outcome"]) == ("resolved", "replaced")
+        new_mdn = api("ltr_status", ltr_id=rid)  # still the same rental
+        assert new_mdn["status"] == "ok"
+        with db.uow(write=False) as uow:
+            rental = uow.session.get(Rental, int(rid))
+            assert rental is not None
+            number = uow.session.get(Number, rental.number_id)
+            assert number is not None and number.mdn != mdn
+            old = uow.session.scalars(select(Number).where(Number.mdn == mdn)).one()
+            assert (old.online, old.lease_group) == (False, None)
+        assert world.balance(db, alice) == Decimal("34.50")
+
+    def test_refund_of_unused_days_to_the_cent(
+        self, api: Api, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        from simhive.core.rentals.models import ReportOutcome
+        from simhive.operations import rentals as ops
+
+        rid, mdn = self._rented(api, db)
+        clock.advance(days=10)
+        api("ltr_report", ltr_id=rid, reason="nothing arrives")
+        (report,) = ops.list_reports(db)
+        done = ops.resolve_report(
+            db, report_id=report.id, outcome=ReportOutcome.REFUNDED, reason="sorry", made_by="t"
+        )
+        assert done.refund_cents == 1033  # 20 of 30 days of 15.50, rounded down
+        assert world.balance(db, alice) == Decimal("44.83")
+        assert lease_of(db, mdn) is None
+        assert api("ltr_status", ltr_id=rid)["status"] == "ok"
+        assert api("ltr_release", ltr_id=rid)["message"] == "The rental is already released"
+        state = api("ltr_reported_status", ltr_id=rid)["message"]
+        assert (state["outcome"], state["reason"], state["refund"]) == (
+            "refunded",
+            "sorry",
+            Decimal("10.33"),
+        )
+
+    def test_dismissal_needs_a_reason_and_changes_nothing_else(
+        self, api: Api, db: Database, alice: Customer
+    ) -> None:
+        from simhive.core.errors import InvalidParameter
+        from simhive.core.rentals.models import ReportOutcome
+        from simhive.operations import rentals as ops
+
+        rid, mdn = self._rented(api, db)
+        api("ltr_report", ltr_id=rid)
+        (report,) = ops.list_reports(db)
+        with pytest.raises(InvalidParameter):
+            ops.resolve_report(
+                db, report_id=report.id, outcome=ReportOutcome.DISMISSED, reason=" ", made_by="t"
+            )
+        ops.resolve_report(
+            db,
+            report_id=report.id,
+            outcome=ReportOutcome.DISMISSED,
+            reason="SMS arrive here",
+            made_by="t",
+        )
+        state = api("ltr_reported_status", ltr_id=rid)["message"]
+        assert (state["outcome"], state["reason"]) == ("dismissed", "SMS arrive here")
+        assert lease_of(db, mdn) is not None
+        assert world.balance(db, alice) == Decimal("34.50")
+
+
+class TestOperatorSurface:
+    def test_cli_lists_and_resolves(
+        self, api: Api, db: Database, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from typer.testing import CliRunner
+
+        from simhive.cli import common
+        from simhive.cli.main import app
+
+        monkeypatch.setenv("SIMHIVE_DATABASE_URL", db.settings.database_url)
+        monkeypatch.setattr(common.console, "width", 200)
+        (mdn,) = world.numbers(db, 1)
+        rid = str(api("ltr_rent", service="Amazon")["message"]["id"])
+        api("ltr_report", ltr_id=rid)
+        runner = CliRunner()
+        listed = runner.invoke(app, ["rentals", "list"], env={"COLUMNS": "200"})
+        assert listed.exit_code == 0 and mdn in listed.output and "active" in listed.output
+        reports = runner.invoke(app, ["reports", "list"], env={"COLUMNS": "200"})
+        assert reports.exit_code == 0 and "open" in reports.output
+        wrong = runner.invoke(app, ["reports", "resolve", "1"])
+        assert wrong.exit_code == 1 and "choose one of" in wrong.output
+        done = runner.invoke(app, ["reports", "resolve", "1", "--dismiss", "--reason", "ok here"])
+        assert done.exit_code == 0 and "dismissed" in done.output
+        again = runner.invoke(app, ["reports", "resolve", "1", "--refund"])
+        assert again.exit_code == 1 and "resolved already" in again.output

@@ -159,14 +159,15 @@ def _replace(uow: UnitOfWork, rental: Rental) -> None:
     )
     old = uow.session.get(Number, rental.number_id, with_for_update={"key_share": True})
     assert old is not None
-    # The new number takes the rental's lease first, so the old one can be let go.
+    # The silent number leaves the pool (offline, for the operator to look at) before a
+    # new one takes the rental's lease.
     old.lease_group = None
+    old.online = False
+    old.freed_at = uow.clock.now()
     uow.session.flush()
     new = inventory.take_free_number(uow, wanted, group_id=rental.lease_group)
     if new is None:
         raise NoNumbers()
-    old.online = False
-    old.freed_at = uow.clock.now()
     rental.number_id = new.id
     uow.session.flush()
 
