@@ -28,7 +28,13 @@ def sms_inject(
         console.print("stored before: nothing new")
         return
     pin = info.pin or "none found"
-    if info.activation_id is None:
+    if info.rental_id is not None:
+        console.print(
+            f"stored as message {info.message_id}, delivered to rental {info.rental_id} "
+            f"({info.service}); PIN {pin}",
+            highlight=False,
+        )
+    elif info.activation_id is None:
         console.print(
             f"stored as message {info.message_id} ({info.status}): "
             f"no open request on that number; PIN {pin}",

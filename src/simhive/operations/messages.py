@@ -34,6 +34,7 @@ class MessageInfo:
     activation_id: int | None
     service: str | None
     pin: str | None
+    rental_id: int | None = None
 
 
 def inject_sms(db: Database, *, to: str, sender: str, text: str) -> MessageInfo | None:
@@ -62,6 +63,7 @@ def inject_sms(db: Database, *, to: str, sender: str, text: str) -> MessageInfo 
             activation_id=routed.activation_id,
             service=routed.service,
             pin=pin,
+            rental_id=routed.rental_id,
         )
 
 

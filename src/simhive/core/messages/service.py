@@ -48,6 +48,7 @@ class Routed:
     service: str | None = None
     activation_id: int | None = None
     seconds_to_code: float | None = None
+    rental_id: int | None = None
 
 
 def store_sms(uow: UnitOfWork, sms: Inbound) -> tuple[int, bool]:
@@ -205,7 +206,7 @@ def _deliver_to_rental(
     facts["first_ltr_id"] = str(rental.first_id or rental.id)
     events.enqueue_webhook(uow, account=account, event_type=events.RENTAL_MESSAGE, fields=facts)
     uow.session.flush()
-    return Routed(message.id, MessageStatus.ROUTED, service.name, None, None)
+    return Routed(message.id, MessageStatus.ROUTED, service.name, rental_id=rental.id)
 
 
 def _detected(uow: UnitOfWork, message: Message) -> Service | None:
