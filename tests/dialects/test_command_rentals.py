@@ -495,3 +495,29 @@ class TestOperatorSurface:
         assert done.exit_code == 0 and "dismissed" in done.output
         again = runner.invoke(app, ["reports", "resolve", "1", "--refund"])
         assert again.exit_code == 1 and "resolved already" in again.output
+
+
+class TestGateway:
+    def test_activate_and_forward_reach_the_simulator(
+        self, api: Api, db: Database, clock: FrozenClock
+    ) -> None:
+        import random
+
+        from simhive.gateways.simulator import SimulatorGateway
+
+        (mdn,) = world.numbers(db, 1)
+        rid = str(api("ltr_rent", service="Amazon")["message"]["id"])
+        with db.uow() as uow:
+            uow.session.execute(update(Number).values(online=False))
+        assert api("ltr_activate", ltr_id=rid)["message"]["ltr_status"] == "offline"
+        api("ltr_forward", ltr_id=rid, destination="4155552671")
+        simulator = SimulatorGateway(clock=clock, rng=random.Random(3))
+        worker = Worker(db, gateways={"simulator": simulator})
+        try:
+            worker.run_pending()  # delivers the notices to the gateway
+            worker.run_pending()  # records what the gateway reports
+        finally:
+            worker.stop()
+        assert simulator.activations == [mdn]
+        assert simulator.forwards == {mdn: "14155552671"}
+        assert api("ltr_status", ltr_id=rid)["message"]["ltr_status"] == "online"

@@ -24,6 +24,7 @@ import httpx
 from sqlalchemy.exc import DBAPIError
 
 from simhive.core.activations import lifecycle
+from simhive.core.errors import CoreError
 from simhive.core.events import service as events
 from simhive.core.events.models import EventKind
 from simhive.core.inventory import service as inventory
@@ -157,10 +158,17 @@ class Worker:
 
     def _tick_gateways(self) -> int:
         ticked = 0
-        for gateway in self.gateways.values():
+        for name, gateway in self.gateways.items():
             tick = getattr(gateway, "tick", None)
             if tick is not None:
                 ticked += int(tick())
+            changes = getattr(gateway, "status_changes", None)
+            for mdn, online in changes() if changes is not None else ():
+                try:
+                    with self.db.uow() as uow:
+                        lifecycle.set_number_online(uow, mdn=mdn, online=online)
+                except CoreError as exc:
+                    log.warning("gateway %s reported %s: %s", name, mdn, exc)
         self._flap()
         return ticked
 

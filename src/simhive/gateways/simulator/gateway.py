@@ -54,6 +54,10 @@ class SimulatorGateway:
         self._due: list[tuple[datetime, int, InboundSMS]] = []
         self._order = itertools.count()
         self._offline: set[str] = set()
+        self._changes: list[tuple[str, bool]] = []
+        # What customers asked of rented numbers, as a SIM bank would record it.
+        self.activations: list[str] = []
+        self.forwards: dict[str, str] = {}
         self._lock = threading.Lock()
         # Sent SMS in memory, by our reference; the database's rows are what operators list.
         self.sent: dict[str, SentSMS] = {}
@@ -130,6 +134,24 @@ class SimulatorGateway:
                 while len(self.sent) > SENT_KEPT:
                     del self.sent[next(iter(self.sent))]
             return seen.gateway_ref
+
+    def number_activate(self, mdn: str, rental_id: str) -> None:
+        """A rented number was asked online: its SIM goes into a slot at once."""
+        with self._lock:
+            self.activations.append(mdn)
+            self._offline.discard(mdn)
+            self._changes.append((mdn, True))
+
+    def number_forward(self, mdn: str, destination: str) -> None:
+        """Forward the number's voice calls (recorded; simulated numbers take no calls)."""
+        with self._lock:
+            self.forwards[mdn] = destination
+
+    def status_changes(self) -> list[tuple[str, bool]]:
+        """Numbers that went online or offline since the last call, for core to record."""
+        with self._lock:
+            changes, self._changes = self._changes, []
+        return changes
 
     def flap(self, numbers: Sequence[str]) -> list[tuple[str, bool]]:
         """Numbers that go offline or come back, each with `flap_probability`."""
