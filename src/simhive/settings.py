@@ -102,8 +102,15 @@ class Settings(BaseSettings):
     webhook_account_concurrency: int = Field(
         2,
         ge=1,
-        description="Webhook deliveries one account may have in flight at a time, so one slow "
-        "endpoint cannot take every delivery slot.",
+        description="Webhook deliveries a worker runs at once for one target URL, so one slow "
+        "endpoint cannot take every delivery thread.",
+    )
+    webhook_account_claims: int = Field(
+        50,
+        ge=1,
+        description="Webhook events one account may hold claimed at once (waiting for a slot or "
+        "being delivered); its others wait in the database, so one backlog never fills a "
+        "worker's batch.",
     )
 
     worker_poll_s: float = Field(0.2, description="Seconds a worker sleeps when idle.")

@@ -152,8 +152,7 @@ class TestAccountBound:
         other = world.customer(db, "other")
         slow_ids = queue(db, slow, 5)
         other_ids = queue(db, other, 3)
-        bound = db.settings.webhook_account_concurrency
-        assert bound == 2
+        db.settings = db.settings.model_copy(update={"webhook_account_claims": 2})
         first = claim(db)
         assert [e.id for e in first] == slow_ids[:2] + other_ids[:2]
         # While those claims are held, neither account gets another.
@@ -171,7 +170,7 @@ class TestAccountBound:
 
     def test_bound_is_a_setting(self, db: Database, clock: FrozenClock) -> None:
         wide = Database(
-            db.engine, clock, db.settings.model_copy(update={"webhook_account_concurrency": 4})
+            db.engine, clock, db.settings.model_copy(update={"webhook_account_claims": 4})
         )
         ids = queue(db, world.customer(db), 6)
         assert [e.id for e in claim(wide)] == ids[:4]

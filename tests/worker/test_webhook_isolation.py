@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -216,15 +217,11 @@ class TestAccountConcurrency:
                 worker.run_pending(wait=False)
                 assert {r.headers["webhook-id"] for r in hook.wait_for(2)} == set(healthy_ids)
                 assert len(held.wait_for(2)) == 2
-                # The slow account's other events are not claimed while two are in flight.
+                # Only two of the slow target's deliveries run at once; the others wait
+                # their turn in the worker, taking no delivery thread.
                 worker.run_pending(wait=False)
-                with db.uow(write=False) as uow:
-                    claimed = uow.session.scalar(
-                        select(func.count(Event.id)).where(
-                            Event.account_id == slow.id, Event.attempts > 0
-                        )
-                    )
-                assert claimed == 2
+                time.sleep(0.5)
+                assert len(held.ids) == 2
                 held.open.set()
             finally:
                 worker.stop()

@@ -11,6 +11,7 @@ holder records the outcome.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import logging
 import threading
@@ -106,6 +107,12 @@ class Worker:
             max_workers=self.settings.webhook_concurrency, thread_name_prefix="webhook"
         )
         self._in_flight: set[Future[None]] = set()
+        # Per webhook target: deliveries running, and claimed ones waiting for a slot.
+        self._per_target = max(1, self.settings.webhook_account_concurrency)
+        self._running: dict[str | None, int] = {}
+        self._waiting: dict[
+            str, collections.deque[tuple[events.ClaimedEvent, PassResult, Future[None]]]
+        ] = {}
         # Claim token -> events of that claim not yet recorded; their claims get heartbeats.
         self._held: dict[str, int] = {}
         self._last_beat: datetime | None = None
@@ -229,17 +236,67 @@ class Worker:
             self._last_beat = now
 
     def _submit(self, event: events.ClaimedEvent, result: PassResult) -> Future[None]:
-        future = self._pool.submit(self._deliver_one, event, result)
-        with self._lock:
-            self._in_flight.add(future)
-        future.add_done_callback(self._done)
-        return future
+        """Deliver soon: at once when the target has a free slot, else after its others.
 
-    def _done(self, future: Future[None]) -> None:
+        Each webhook target has at most `webhook_account_concurrency` deliveries
+        running in this worker, so one slow endpoint never holds more delivery
+        threads than that; its other claimed events wait here, their claims kept.
+        """
+        done: Future[None] = Future()
+        key = event.target if event.kind == EventKind.WEBHOOK else None
         with self._lock:
-            self._in_flight.discard(future)
-        # A delivery slot is free: let the loop claim more without waiting for the poll.
-        self.wake()
+            self._in_flight.add(done)
+            if key is not None and self._running.get(key, 0) >= self._per_target:
+                self._waiting.setdefault(key, collections.deque()).append((event, result, done))
+                return done
+            self._running[key] = self._running.get(key, 0) + 1
+        self._pool.submit(self._run, key, event, result, done)
+        return done
+
+    def _run(
+        self,
+        key: str | None,
+        event: events.ClaimedEvent,
+        result: PassResult,
+        done: Future[None],
+    ) -> None:
+        while True:
+            try:
+                self._deliver_one(event, result)
+            finally:
+                done.set_result(None)
+                with self._lock:
+                    self._in_flight.discard(done)
+                    queue = self._waiting.get(key) if key is not None else None
+                    if queue and not self._stop.is_set():
+                        event, result, done = queue.popleft()
+                    else:
+                        self._running[key] = self._running.get(key, 1) - 1
+                        if key is not None and not queue:
+                            self._waiting.pop(key, None)
+                        queue = None
+            # A delivery slot is free: let the loop claim more without waiting for the poll.
+            self.wake()
+            if queue is None:
+                return
+
+    def _unclaim_waiting(self) -> None:
+        """Give back the claims of deliveries that never started, for other workers."""
+        with self._lock:
+            waiting = [item for queue in self._waiting.values() for item in queue]
+            self._waiting.clear()
+        if not waiting:
+            return
+        try:
+            with self.db.uow() as uow:
+                events.unclaim(uow, claims=[(event.id, event.token) for event, _, _ in waiting])
+        except Exception:
+            log.exception("giving back %d claims failed; they lapse instead", len(waiting))
+        for event, _, done in waiting:
+            self._release(event)
+            with self._lock:
+                self._in_flight.discard(done)
+            done.set_result(None)
 
     def _release(self, event: events.ClaimedEvent) -> None:
         with self._lock:
@@ -337,6 +394,7 @@ class Worker:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._unclaim_waiting()
         for gateway in self.gateways.values():
             stop = getattr(gateway, "stop", None)
             if stop is not None:

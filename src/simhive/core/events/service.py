@@ -97,7 +97,7 @@ def enqueue_gateway(
 
 
 def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[ClaimedEvent]:
-    """Claim due events, at most `webhook_account_concurrency` held per account at a time.
+    """Claim due events, at most `webhook_account_claims` held per account at a time.
 
     A claim lasts `worker_claim_s` and its holder extends it (`extend_claims`) while
     the delivery runs; a claim that lapses is recovered by any worker. Each claim
@@ -157,7 +157,8 @@ def _due_within_account_bound(uow: UnitOfWork, *, kinds: tuple[str, ...]) -> CTE
 
     Within each account the live claims take the first places and due events
     follow in order; a due event is picked when its place is within
-    `webhook_account_concurrency`, so one slow endpoint never holds more slots.
+    `webhook_account_claims`, so one account's backlog never fills a worker's batch
+    (the worker then runs at most `webhook_account_concurrency` of them at once).
     Materialized on PostgreSQL, so it is computed once however few rows a planner
     without statistics expects (as a plain subquery the window ran once per due row).
     """
@@ -189,7 +190,7 @@ def _due_within_account_bound(uow: UnitOfWork, *, kinds: tuple[str, ...]) -> CTE
             ranked.c.waiting == 1,
             or_(
                 ranked.c.account_id.is_(None),
-                ranked.c.place <= uow.settings.webhook_account_concurrency,
+                ranked.c.place <= uow.settings.webhook_account_claims,
             ),
         )
         .cte("pick")
@@ -208,6 +209,24 @@ def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def unclaim(uow: UnitOfWork, *, claims: Collection[tuple[int, str]]) -> int:
+    """Give back claims never attempted (a worker stopping): due again for any worker."""
+    released = 0
+    for event_id, token in claims:
+        result = uow.session.execute(
+            update(Event)
+            .where(
+                Event.id == event_id,
+                Event.claim_token == token,
+                Event.status == EventStatus.PENDING,
+            )
+            .values(claimed_until=None, attempts=Event.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+        released += int(result.rowcount)  # type: ignore[attr-defined]
+    return released
 
 
 def record_attempt(
