@@ -92,7 +92,10 @@ def service(entry: dict[str, Any]) -> ServiceInfo:
 
 
 def new_york(text: str) -> datetime | None:
-    """004's `expires`, `2100-12-31 23:59:59` in New York time; None for `""`."""
+    """004's `expires`, `2100-12-31 23:59:59` in New York time; None for `""`.
+
+    The text carries no offset: a time in November's repeated hour reads as its first (EDT) pass.
+    """
     if not text:
         return None
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=NEW_YORK)
