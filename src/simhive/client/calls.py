@@ -9,7 +9,14 @@ from typing import Any, Generic, TypeVar
 
 from simhive.client import _parse
 from simhive.client.errors import ApiError
-from simhive.client.models import Activation, Message, ServiceInfo
+from simhive.client.models import (
+    Activation,
+    Message,
+    Rental,
+    RentalReport,
+    RentalState,
+    ServiceInfo,
+)
 
 T = TypeVar("T")
 
@@ -52,10 +59,15 @@ def reject(activation_id: str | int) -> Call[str]:
 
 
 def read_sms(
-    *, activation_id: str | int | None = None, mdn: str | None = None, service: str | None = None
+    *,
+    activation_id: str | int | None = None,
+    ltr_id: str | int | None = None,
+    mdn: str | None = None,
+    service: str | None = None,
 ) -> Call[list[Message]]:
     params = {"cmd": "read_sms"}
-    for key, value in (("id", activation_id), ("mdn", mdn), ("service", service)):
+    pairs = (("id", activation_id), ("ltr_id", ltr_id), ("mdn", mdn), ("service", service))
+    for key, value in pairs:
         if value is not None:
             params[key] = str(value)
     return Call(params, lambda m: [_parse.message(e) for e in m], empty_on="No messages")
@@ -75,6 +87,95 @@ def send_sms(mdn: str, to: str, text: str) -> Call[str]:
 
 def balance() -> Call[Decimal]:
     return Call({"cmd": "balance"}, lambda m: Decimal(str(m)))
+
+
+def _given(params: dict[str, str], **values: str | int | None) -> dict[str, str]:
+    for key, value in values.items():
+        if value is not None:
+            params[key] = str(value)
+    return params
+
+
+def _rental(cmd: str, ltr_id: str | int | None, mdn: str | None) -> dict[str, str]:
+    """The rental named by `ltr_id`, or by `mdn` (004: `mdn` is ignored when `ltr_id` is given)."""
+    if ltr_id is None and mdn is None:
+        raise ValueError("give an ltr_id or an mdn")
+    return _given({"cmd": cmd}, ltr_id=ltr_id, mdn=mdn)
+
+
+def ltr_rent(
+    service: str,
+    *,
+    duration: int = 30,
+    mdn: str | None = None,
+    areacode: str | None = None,
+    state: str | None = None,
+    reserve: bool = False,
+    autorenew: bool = False,
+) -> Call[Rental]:
+    params = _given(
+        {"cmd": "ltr_rent", "service": service, "duration": str(duration)},
+        mdn=mdn,
+        areacode=areacode,
+        state=state,
+        reserve="true" if reserve else None,
+        autorenew="true" if autorenew else None,
+    )
+    return Call(params, _parse.rental)
+
+
+def ltr_autorenew_get(
+    ltr_id: str | int | None, *, service: str | None, mdn: str | None
+) -> Call[bool]:
+    return Call(_autorenew(ltr_id, service, mdn), _parse.boolean)
+
+
+def ltr_autorenew_set(
+    ltr_id: str | int | None, *, service: str | None, mdn: str | None, autorenew: bool
+) -> Call[None]:
+    params = _autorenew(ltr_id, service, mdn)
+    params["autorenew"] = "true" if autorenew else "false"
+    return Call(params, lambda m: None)
+
+
+def _autorenew(ltr_id: str | int | None, service: str | None, mdn: str | None) -> dict[str, str]:
+    # 004: without ltr_id, "service" and "mdn" are both required.
+    if ltr_id is None and (service is None or mdn is None):
+        raise ValueError("give an ltr_id, or a service and an mdn")
+    if ltr_id is not None:
+        return _given({"cmd": "ltr_autorenew"}, ltr_id=ltr_id)
+    return _given({"cmd": "ltr_autorenew"}, service=service, mdn=mdn)
+
+
+def ltr_status(ltr_id: str | int | None, *, mdn: str | None) -> Call[RentalState]:
+    return Call(_rental("ltr_status", ltr_id, mdn), _parse.rental_state)
+
+
+def ltr_activate(ltr_id: str | int | None, *, mdn: str | None) -> Call[RentalState]:
+    return Call(_rental("ltr_activate", ltr_id, mdn), _parse.rental_state)
+
+
+def ltr_release(ltr_id: str | int | None, *, mdn: str | None) -> Call[str]:
+    return Call(_rental("ltr_release", ltr_id, mdn), str)
+
+
+def ltr_switch_service(ltr_id: str | int, service: str) -> Call[Rental]:
+    params = {"cmd": "ltr_switch_service", "ltr_id": str(ltr_id), "service": service}
+    return Call(params, _parse.rental)
+
+
+def ltr_forward(ltr_id: str | int | None, *, mdn: str | None, destination: str) -> Call[str]:
+    params = _rental("ltr_forward", ltr_id, mdn)
+    params["destination"] = destination
+    return Call(params, _parse.forwarded_to)
+
+
+def ltr_report(ltr_id: str | int | None, *, mdn: str | None, reason: str | None) -> Call[str]:
+    return Call(_given(_rental("ltr_report", ltr_id, mdn), reason=reason), str)
+
+
+def ltr_reported_status(ltr_id: str | int | None, *, mdn: str | None) -> Call[RentalReport]:
+    return Call(_rental("ltr_reported_status", ltr_id, mdn), _parse.rental_report)
 
 
 def settle(call: Call[T], status_code: int, body: bytes) -> T:

@@ -7,13 +7,21 @@ import time
 from collections.abc import Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import httpx
 
 from simhive.client import calls
 from simhive.client.errors import RequestEndedError, TransportError
-from simhive.client.models import Activation, ActivationStatus, Message, ServiceInfo
+from simhive.client.models import (
+    Activation,
+    ActivationStatus,
+    Message,
+    Rental,
+    RentalReport,
+    RentalState,
+    ServiceInfo,
+)
 
 T = TypeVar("T")
 ENDED = (ActivationStatus.REJECTED, ActivationStatus.TIMED_OUT)
@@ -92,11 +100,12 @@ class CommandClient(_Base):
         self,
         *,
         id: str | int | None = None,  # noqa: A002 - the command API's own name
+        ltr_id: str | int | None = None,
         mdn: str | None = None,
         service: str | None = None,
     ) -> list[Message]:
-        """The latest messages; an empty list when there are none."""
-        return self._run(calls.read_sms(activation_id=id, mdn=mdn, service=service))
+        """The latest messages (of a request, a rental and its renewals, or a number)."""
+        return self._run(calls.read_sms(activation_id=id, ltr_id=ltr_id, mdn=mdn, service=service))
 
     def list_services(self, services: str | Sequence[str] | None = None) -> list[ServiceInfo]:
         return self._run(calls.list_services(services))
@@ -111,6 +120,102 @@ class CommandClient(_Base):
         NoRecentMessagesError, MdnOfflineError or InsufficientFundsError.
         """
         return self._run(calls.send_sms(mdn, to, text))
+
+    def ltr_rent(
+        self,
+        service: str,
+        *,
+        duration: Literal[3, 30] = 30,
+        mdn: str | None = None,
+        areacode: str | None = None,
+        state: str | None = None,
+        reserve: bool = False,
+        autorenew: bool = False,
+    ) -> Rental:
+        """Rent a number for 30 days (or 3); `mdn` of a rental of yours renews it.
+
+        The price is debited at once. `reserve` (Unlimited only) books the next free number.
+        """
+        return self._run(
+            calls.ltr_rent(
+                service,
+                duration=duration,
+                mdn=mdn,
+                areacode=areacode,
+                state=state,
+                reserve=reserve,
+                autorenew=autorenew,
+            )
+        )
+
+    @overload
+    def ltr_autorenew(
+        self,
+        ltr_id: str | int | None = None,
+        *,
+        service: str | None = None,
+        mdn: str | None = None,
+        autorenew: None = None,
+    ) -> bool: ...
+
+    @overload
+    def ltr_autorenew(
+        self,
+        ltr_id: str | int | None = None,
+        *,
+        service: str | None = None,
+        mdn: str | None = None,
+        autorenew: bool,
+    ) -> None: ...
+
+    def ltr_autorenew(
+        self,
+        ltr_id: str | int | None = None,
+        *,
+        service: str | None = None,
+        mdn: str | None = None,
+        autorenew: bool | None = None,
+    ) -> bool | None:
+        """Without `autorenew` the current setting; with it, set it (`ltr_id`, or service + mdn)."""
+        if autorenew is None:
+            return self._run(calls.ltr_autorenew_get(ltr_id, service=service, mdn=mdn))
+        self._run(calls.ltr_autorenew_set(ltr_id, service=service, mdn=mdn, autorenew=autorenew))
+        return None
+
+    def ltr_status(self, ltr_id: str | int | None = None, *, mdn: str | None = None) -> RentalState:
+        return self._run(calls.ltr_status(ltr_id, mdn=mdn))
+
+    def ltr_activate(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None
+    ) -> RentalState:
+        """Ask the number's gateway to bring it online; the state as it is now."""
+        return self._run(calls.ltr_activate(ltr_id, mdn=mdn))
+
+    def ltr_release(self, ltr_id: str | int | None = None, *, mdn: str | None = None) -> str:
+        """End the rental now (no refund); returns the server's words."""
+        return self._run(calls.ltr_release(ltr_id, mdn=mdn))
+
+    def ltr_switch_service(self, ltr_id: str | int, service: str) -> Rental:
+        """Make an Unlimited rental one service's."""
+        return self._run(calls.ltr_switch_service(ltr_id, service))
+
+    def ltr_forward(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None, destination: str
+    ) -> str:
+        """Forward the number's calls; returns the destination as the server wrote it."""
+        return self._run(calls.ltr_forward(ltr_id, mdn=mdn, destination=destination))
+
+    def ltr_report(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None, reason: str | None = None
+    ) -> str:
+        """Report a number that receives nothing; raises AlreadyReportedError while one is open."""
+        return self._run(calls.ltr_report(ltr_id, mdn=mdn, reason=reason))
+
+    def ltr_reported_status(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None
+    ) -> RentalReport:
+        """The latest report; raises NotReportedError when there is none."""
+        return self._run(calls.ltr_reported_status(ltr_id, mdn=mdn))
 
     def wait_for_sms(
         self, activation_id: str | int, *, timeout: float = 900, interval: float = 15
@@ -190,10 +295,13 @@ class AsyncCommandClient(_Base):
         self,
         *,
         id: str | int | None = None,  # noqa: A002
+        ltr_id: str | int | None = None,
         mdn: str | None = None,
         service: str | None = None,
     ) -> list[Message]:
-        return await self._run(calls.read_sms(activation_id=id, mdn=mdn, service=service))
+        return await self._run(
+            calls.read_sms(activation_id=id, ltr_id=ltr_id, mdn=mdn, service=service)
+        )
 
     async def list_services(self, services: str | Sequence[str] | None = None) -> list[ServiceInfo]:
         return await self._run(calls.list_services(services))
@@ -204,6 +312,106 @@ class AsyncCommandClient(_Base):
     async def send_sms(self, mdn: str, to: str, text: str) -> str:
         """Answer `to`, who sent an SMS to `mdn` within 30 minutes (see CommandClient)."""
         return await self._run(calls.send_sms(mdn, to, text))
+
+    async def ltr_rent(
+        self,
+        service: str,
+        *,
+        duration: Literal[3, 30] = 30,
+        mdn: str | None = None,
+        areacode: str | None = None,
+        state: str | None = None,
+        reserve: bool = False,
+        autorenew: bool = False,
+    ) -> Rental:
+        """Rent a number for 30 days (or 3); `mdn` of a rental of yours renews it.
+
+        The price is debited at once. `reserve` (Unlimited only) books the next free number.
+        """
+        return await self._run(
+            calls.ltr_rent(
+                service,
+                duration=duration,
+                mdn=mdn,
+                areacode=areacode,
+                state=state,
+                reserve=reserve,
+                autorenew=autorenew,
+            )
+        )
+
+    @overload
+    async def ltr_autorenew(
+        self,
+        ltr_id: str | int | None = None,
+        *,
+        service: str | None = None,
+        mdn: str | None = None,
+        autorenew: None = None,
+    ) -> bool: ...
+
+    @overload
+    async def ltr_autorenew(
+        self,
+        ltr_id: str | int | None = None,
+        *,
+        service: str | None = None,
+        mdn: str | None = None,
+        autorenew: bool,
+    ) -> None: ...
+
+    async def ltr_autorenew(
+        self,
+        ltr_id: str | int | None = None,
+        *,
+        service: str | None = None,
+        mdn: str | None = None,
+        autorenew: bool | None = None,
+    ) -> bool | None:
+        """Without `autorenew` the current setting; with it, set it (`ltr_id`, or service + mdn)."""
+        if autorenew is None:
+            return await self._run(calls.ltr_autorenew_get(ltr_id, service=service, mdn=mdn))
+        await self._run(
+            calls.ltr_autorenew_set(ltr_id, service=service, mdn=mdn, autorenew=autorenew)
+        )
+        return None
+
+    async def ltr_status(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None
+    ) -> RentalState:
+        return await self._run(calls.ltr_status(ltr_id, mdn=mdn))
+
+    async def ltr_activate(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None
+    ) -> RentalState:
+        """Ask the number's gateway to bring it online; the state as it is now."""
+        return await self._run(calls.ltr_activate(ltr_id, mdn=mdn))
+
+    async def ltr_release(self, ltr_id: str | int | None = None, *, mdn: str | None = None) -> str:
+        """End the rental now (no refund); returns the server's words."""
+        return await self._run(calls.ltr_release(ltr_id, mdn=mdn))
+
+    async def ltr_switch_service(self, ltr_id: str | int, service: str) -> Rental:
+        """Make an Unlimited rental one service's."""
+        return await self._run(calls.ltr_switch_service(ltr_id, service))
+
+    async def ltr_forward(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None, destination: str
+    ) -> str:
+        """Forward the number's calls; returns the destination as the server wrote it."""
+        return await self._run(calls.ltr_forward(ltr_id, mdn=mdn, destination=destination))
+
+    async def ltr_report(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None, reason: str | None = None
+    ) -> str:
+        """Report a number that receives nothing; raises AlreadyReportedError while one is open."""
+        return await self._run(calls.ltr_report(ltr_id, mdn=mdn, reason=reason))
+
+    async def ltr_reported_status(
+        self, ltr_id: str | int | None = None, *, mdn: str | None = None
+    ) -> RentalReport:
+        """The latest report; raises NotReportedError when there is none."""
+        return await self._run(calls.ltr_reported_status(ltr_id, mdn=mdn))
 
     async def wait_for_sms(
         self, activation_id: str | int, *, timeout: float = 900, interval: float = 15

@@ -55,6 +55,26 @@ class MdnOfflineError(ApiError):
     """`send_sms` from a number that is offline."""
 
 
+class UnknownRentalError(ApiError):
+    """A long-term rental ID that is unknown, or another account's."""
+
+
+class RentalClosedError(ApiError):
+    """The rental is already released, expired or renewed: `status` says which."""
+
+    @property
+    def status(self) -> str:
+        return self.message.removeprefix(_RENTAL_CLOSED)
+
+
+class AlreadyReportedError(ApiError):
+    """`ltr_report` of a rental that has an open report."""
+
+
+class NotReportedError(ApiError):
+    """`ltr_reported_status` of a rental never reported."""
+
+
 class RequestEndedError(SimhiveError):
     """`wait_for_sms`: the request was rejected or timed out before an SMS came."""
 
@@ -63,6 +83,8 @@ class RequestEndedError(SimhiveError):
         self.status = status
 
 
+_RENTAL_CLOSED = "The rental is already "
+
 _EXACT: dict[str, type[ApiError]] = {
     "Invalid user name or API key": AuthError,
     "No numbers available, retry later": NoNumbersError,
@@ -70,11 +92,15 @@ _EXACT: dict[str, type[ApiError]] = {
     "The MDN is not available": MdnNotAvailableError,
     "The MDN is not rented by you": MdnNotRentedError,
     "MDN is offline": MdnOfflineError,
+    "Invalid long-term rental ID": UnknownRentalError,
+    "The MDN has already been reported": AlreadyReportedError,
+    "The MDN has not been reported": NotReportedError,
 }
 _PREFIX: tuple[tuple[str, type[ApiError]], ...] = (
     ("Invalid service name", InvalidServiceError),
     ("Insufficient funds", InsufficientFundsError),
     ("No incoming messages within past", NoRecentMessagesError),
+    (_RENTAL_CLOSED, RentalClosedError),
 )
 
 

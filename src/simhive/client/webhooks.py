@@ -9,17 +9,60 @@ from decimal import Decimal
 
 from standardwebhooks.webhooks import Webhook
 
+from simhive.client._parse import new_york
 from simhive.client.errors import SimhiveError
-from simhive.client.models import IncomingMessage, PriorityRequestWon
+from simhive.client.models import (
+    IncomingMessage,
+    PriorityRequestWon,
+    RentalMessage,
+    RentalNotRenewed,
+    RentalRenewed,
+)
+
+WebhookEvent = (
+    IncomingMessage | PriorityRequestWon | RentalMessage | RentalRenewed | RentalNotRenewed
+)
 
 
 class WebhookVerificationError(SimhiveError):
     pass
 
 
-def parse_webhook(form: Mapping[str, str]) -> IncomingMessage | PriorityRequestWon:
+def parse_webhook(form: Mapping[str, str]) -> WebhookEvent:
     """A webhook's form fields as a typed event."""
     event = form.get("event")
+    if event == "incoming_message" and "ltr_id" in form:
+        return RentalMessage(
+            ltr_id=int(form["ltr_id"]),
+            first_ltr_id=int(form["first_ltr_id"]),
+            timestamp=int(form["timestamp"]),
+            date_time=form["date_time"],
+            sender=form["from"],
+            to=form["to"],
+            service=form["service"],
+            reply=form["reply"],
+            pin=form.get("pin") or None,
+            price=Decimal(form["price"]),
+        )
+    if event == "ltr_renewal" and form.get("status") == "ok":
+        expires = new_york(form["expires"])
+        if expires is None:
+            raise SimhiveError("ltr_renewal without expires")
+        return RentalRenewed(
+            new_ltr_id=int(form["new_ltr_id"]),
+            previous_ltr_id=int(form["previous_ltr_id"]),
+            mdn=form["mdn"],
+            service=form["service"],
+            price=Decimal(form["price"]),
+            expires=expires,
+        )
+    if event == "ltr_renewal":
+        return RentalNotRenewed(
+            message=form.get("message", ""),
+            previous_ltr_id=int(form["previous_ltr_id"]),
+            mdn=form["mdn"],
+            service=form["service"],
+        )
     if event == "incoming_message":
         return IncomingMessage(
             id=form["id"],
