@@ -90,6 +90,15 @@ def hook(db: Database, who: Customer) -> None:
 
 
 class TestRent:
+    def test_a_rental_past_its_expiry_reads_as_expired_before_the_sweep(
+        self, api: Api, db: Database, clock: FrozenClock
+    ) -> None:
+        world.numbers(db, 1)
+        rid = str(api("ltr_rent", service="Amazon", duration="3")["message"]["id"])
+        clock.advance(days=3)
+        assert api("ltr_status", ltr_id=rid)["message"] == "The rental is already expired"
+        assert api("ltr_activate", ltr_id=rid)["message"] == "The rental is already expired"
+
     def test_thirty_days_answer_money_and_billing(
         self, api: Api, db: Database, alice: Customer, clock: FrozenClock
     ) -> None:
@@ -434,7 +443,7 @@ class TestReports:
         assert done.refund_cents == 1033  # 20 of 30 days of 15.50, rounded down
         assert world.balance(db, alice) == Decimal("44.83")
         assert lease_of(db, mdn) is None
-        assert api("ltr_status", ltr_id=rid)["status"] == "ok"
+        assert api("ltr_status", ltr_id=rid)["message"] == "The rental is already released"
         assert api("ltr_release", ltr_id=rid)["message"] == "The rental is already released"
         state = api("ltr_reported_status", ltr_id=rid)["message"]
         assert (state["outcome"], state["reason"], state["refund"]) == (

@@ -63,8 +63,10 @@ def _view(uow: UnitOfWork, report: RentalReport) -> ReportView:
 
 def report(uow: UnitOfWork, *, rental: Rental, reason: str = "") -> ReportView:
     """A customer reports that their rented number receives nothing (one open report each)."""
-    if rental.status not in OPEN_RENTAL_STATUSES or rental.number_id is None:
+    if rental.status not in OPEN_RENTAL_STATUSES:
         raise RentalClosed(rental.status)
+    if rental.number_id is None:
+        raise InvalidParameter("ltr_id", str(rental.id), "the rental has no number yet")
     if len(reason) > 500:
         raise InvalidParameter("reason", reason[:40], "at most 500 characters")
     open_one = uow.session.scalar(

@@ -334,9 +334,12 @@ def find(
     return found
 
 
-def _open(rental: Rental) -> Rental:
+def _open(rental: Rental, now: datetime | None = None) -> Rental:
+    """The rental, if it still runs (past its expiry it has ended, sweep or not)."""
     if rental.status not in OPEN_RENTAL_STATUSES:
         raise RentalClosed(rental.status)
+    if now is not None and rental.expires_at is not None and rental.expires_at <= now:
+        raise RentalClosed(RentalStatus.EXPIRED)
     return rental
 
 
@@ -348,6 +351,7 @@ def set_autorenew(uow: UnitOfWork, *, rental: Rental, autorenew: bool) -> None:
 def state(uow: UnitOfWork, *, rental: Rental) -> RentalState:
     """Whether the rented number is online now (SIM banks swap SIMs in and out of slots)."""
     now = uow.clock.now()
+    _open(rental, now)
     if rental.number_id is None:
         return RentalState("awaiting mdn", 0, 0, now)
     number = uow.session.get(Number, rental.number_id)
@@ -359,7 +363,7 @@ def state(uow: UnitOfWork, *, rental: Rental) -> RentalState:
 
 def activate(uow: UnitOfWork, *, rental: Rental) -> RentalState:
     """Ask the number's gateway to bring an offline rented number online."""
-    _open(rental)
+    _open(rental, uow.clock.now())
     current = state(uow, rental=rental)
     if current.state == "offline":
         number = uow.session.get(Number, rental.number_id)
