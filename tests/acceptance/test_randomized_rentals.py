@@ -576,6 +576,19 @@ def chain(db: Database) -> list[tuple[int, str, int | None]]:
         return [(r.id, r.status, r.previous_id) for r in found]
 
 
+def wait_for_a_lock_wait(db: Database) -> None:
+    """Until a transaction on this database waits for a row lock (PostgreSQL), at most 15 s."""
+    for _ in range(300):
+        with db.engine.connect() as conn:
+            waiting = conn.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).scalar_one()
+        if waiting:
+            return
+        threading.Event().wait(0.05)
+
+
 class TestFoundByTheCrowd:
     """Defects the randomized runs point at, each pinned down on its own."""
 
@@ -621,15 +634,7 @@ class TestFoundByTheCrowd:
         assert swept.wait(30)
         renewer = threading.Thread(target=renew)
         renewer.start()
-        waiting = 0
-        for _ in range(300):  # until the renewal waits on the sweep's row lock
-            with db.engine.connect() as conn:
-                waiting = conn.exec_driver_sql(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                ).scalar_one()
-            if waiting or not renewer.is_alive():
-                break
-            threading.Event().wait(0.05)
+        wait_for_a_lock_wait(db)  # the renewal waits on the sweep's row lock
         go.set()
         sweeper.join(30)
         renewer.join(30)
@@ -638,6 +643,55 @@ class TestFoundByTheCrowd:
         active = [r for r in rows if r[1] == RentalStatus.ACTIVE]
         assert len(active) == 1, f"one rental renewed into {active}: {rows}"
         assert [r for r in rows if r[2] == first] == active[:1]
+
+    @pytest.mark.xfail(
+        strict=True,
+        reason="ltr_release locks the rental, then the number; a renewal by MDN locks the "
+        "number, then updates the rental: racing, they deadlock and one answers a server error",
+    )
+    def test_a_release_racing_a_renewal_by_mdn_answers_both(
+        self, db: Database, clock: FrozenClock, backend: str
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("SQLite runs one writer at a time")
+        setup(db)
+        alice = world.customer(db, "alice", credit="100.00")
+        first = rent(db, alice, rental_service.RentRequest(service="Amazon"))
+        with db.uow(write=False) as uow:
+            mdn = uow.session.scalar(select(Number.mdn).join(Rental, Rental.number_id == Number.id))
+        locked = threading.Event()
+        errors: list[BaseException] = []
+
+        def release() -> None:  # what cmd_ltr_release does, paused between its two locks
+            try:
+                with db.uow() as uow:
+                    account = uow.session.get(world.Account, alice.id)
+                    assert account is not None
+                    found = rental_service.find(uow, account=account, ltr_id=str(first), lock=True)
+                    locked.set()
+                    wait_for_a_lock_wait(db)
+                    rental_service.release(uow, rental=found)
+            except CoreError:
+                pass
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        def renew() -> None:
+            try:
+                rent(db, alice, rental_service.RentRequest(service="Amazon", mdn=mdn))
+            except CoreError:
+                pass  # refusing the renewal is fine; failing is not
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        releaser = threading.Thread(target=release)
+        releaser.start()
+        assert locked.wait(30)
+        renewer = threading.Thread(target=renew)
+        renewer.start()
+        releaser.join(30)
+        renewer.join(30)
+        assert [type(e).__name__ for e in errors] == []
 
     @pytest.mark.xfail(
         strict=True,
