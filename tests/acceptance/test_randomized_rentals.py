@@ -589,8 +589,9 @@ def wait_for_a_lock_wait(db: Database) -> None:
         threading.Event().wait(0.05)
 
 
-class TestFoundByTheCrowd:
-    """Defects the randomized runs point at, each pinned down on its own."""
+class TestRentalRaces:
+    """Defects met while writing the crowd above, which random runs reach only rarely:
+    each is pinned down here on its own, expected to fail until it is fixed."""
 
     @pytest.mark.xfail(
         strict=True,
