@@ -171,17 +171,16 @@ def _rent_mdn(
     mdn = normalize_mdn(request.mdn or "")
     if mdn is None:
         raise InvalidMdn(request.mdn or "")
-    number = uow.session.scalar(
-        select(Number).where(Number.mdn == mdn).with_for_update(key_share=True)
-    )
+    number = uow.session.scalar(select(Number).where(Number.mdn == mdn))
     if number is None:
         raise MdnNotAvailable()
-    current = uow.session.scalar(
-        select(Rental).where(
-            Rental.number_id == number.id,
-            Rental.status == RentalStatus.ACTIVE,
-        )
-    )
+    # The rental first, then the number: the order of release, expiry and refunds, so
+    # none of them can deadlock against this; and a renewal racing the sweep waits for
+    # it, then continues the rental the sweep left active (never renewing one twice).
+    current = _active_rental(uow, number.id)
+    if current is None and number.lease_group is not None:
+        current = _active_rental(uow, number.id)  # a renewal committed meanwhile
+    uow.session.refresh(number, with_for_update={"key_share": True})
     now = uow.clock.now()
     if current is not None:
         if current.account_id != account.id or current.service_id != service.id:
@@ -233,6 +232,16 @@ def _rent_mdn(
     rental.first_id = rental.first_id or rental.id
     _bill(uow, account, rental, service, number)
     return view(uow, rental)
+
+
+def _active_rental(uow: UnitOfWork, number_id: int) -> Rental | None:
+    """The active rental of a number, locked."""
+    return uow.session.scalar(
+        select(Rental)
+        .where(Rental.number_id == number_id, Rental.status == RentalStatus.ACTIVE)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _continue(uow: UnitOfWork, current: Rental, *, days: int, price: int) -> Rental:
@@ -516,7 +525,10 @@ def assign_reserved(uow: UnitOfWork, *, limit: int = 50) -> int:
         )
         number = inventory.take_free_number(uow, wanted, group_id=rental.lease_group)
         if number is None:
-            break
+            # No number suits this one (3 days, an area code, ...); others may still fit.
+            if not inventory.has_free_number(uow):
+                break
+            continue
         now = uow.clock.now()
         rental.number_id = number.id
         rental.status = RentalStatus.ACTIVE
