@@ -98,9 +98,9 @@ class Settings(BaseSettings):
     webhook_allow_private: bool = Field(
         False, description="Allow webhook targets on private, loopback or link-local addresses."
     )
-    webhook_concurrency: int = Field(8, description="Webhook deliveries in flight per worker.")
+    webhook_concurrency: int = Field(16, description="Webhook deliveries in flight per worker.")
     webhook_account_concurrency: int = Field(
-        2,
+        4,
         ge=1,
         description="Webhook deliveries a worker runs at once for one target URL, so one slow "
         "endpoint cannot take every delivery thread.",

@@ -173,7 +173,9 @@ class TestAttemptDeadline:
     def test_trickling_endpoint_is_abandoned_and_others_are_delivered(
         self, db: Database, clock: FrozenClock, phase: str
     ) -> None:
-        tight = with_settings(db, clock, webhook_timeout_s=1.5, webhook_concurrency=3)
+        tight = with_settings(
+            db, clock, webhook_timeout_s=1.5, webhook_concurrency=3, webhook_account_concurrency=2
+        )
         slow, healthy = world.customer(db, "slow"), world.customer(db, "healthy")
         with trickler(phase) as trickle, webhook_receiver() as hook:
             subscribe(db, slow, trickle.url)
@@ -212,7 +214,7 @@ class TestAccountConcurrency:
             subscribe(db, healthy, hook.url)
             slow_ids = queue(db, slow, 5)
             healthy_ids = queue(db, healthy, 2)
-            worker = Worker(db)
+            worker = Worker(with_settings(db, clock, webhook_account_concurrency=2))
             try:
                 worker.run_pending(wait=False)
                 assert {r.headers["webhook-id"] for r in hook.wait_for(2)} == set(healthy_ids)

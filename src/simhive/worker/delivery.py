@@ -17,6 +17,7 @@ import socket
 import ssl
 import time
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -51,15 +52,25 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# The deadline of the attempt running in this thread (`deliver` sets it): a kept-alive
+# connection serves several attempts, each under its own deadline.
+_attempt_deadline: ContextVar[float | None] = ContextVar("attempt_deadline", default=None)
+
+
+def _deadline(fallback: float) -> float:
+    current = _attempt_deadline.get()
+    return fallback if current is None else current
+
+
 class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose reads and writes all end by one deadline."""
+    """A connection whose reads and writes all end by the attempt's deadline."""
 
     def __init__(self, inner: httpcore.NetworkStream, deadline: float) -> None:
         self._inner = inner
         self._deadline = deadline
 
     def _left(self, timeout: float | None, error: type[Exception]) -> float:
-        left = self._deadline - time.monotonic()
+        left = _deadline(self._deadline) - time.monotonic()
         if left <= 0:
             raise error("the attempt's deadline passed")
         return left if timeout is None else min(timeout, left)
@@ -112,8 +123,7 @@ class VettedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        # Connections are never reused, so the attempt starts here.
-        deadline = time.monotonic() + self._attempt_s
+        deadline = _deadline(time.monotonic() + self._attempt_s)
         try:
             addresses = self._resolve(host, port)
         except (OSError, UnicodeError) as exc:
@@ -152,16 +162,22 @@ class VettedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+KEEPALIVE_CONNECTIONS = 32
+KEEPALIVE_S = 5.0
+
+
 class _VettedTransport(httpx.HTTPTransport):
     def __init__(self, backend: httpcore.NetworkBackend, verify: ssl.SSLContext | bool) -> None:
         super().__init__(trust_env=False)
         # httpx takes no network backend, so its pool is replaced with one that uses ours.
-        # No keep-alive: every attempt is a fresh connection to a freshly vetted address,
-        # and the deadline is the connection's.
+        # A connection is vetted when it opens and kept alive a few seconds: a connection
+        # stays with the address it was opened to, so reuse cannot be rebound, and each
+        # attempt on it runs under its own deadline.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
             max_connections=None,  # the delivery threads are the bound
-            max_keepalive_connections=0,
+            max_keepalive_connections=KEEPALIVE_CONNECTIONS,
+            keepalive_expiry=KEEPALIVE_S,
             network_backend=backend,
         )
 
@@ -214,6 +230,7 @@ def deliver(
         return Outcome(ok=False, error=f"refused: {problem}")
     body, headers = signed_request(event, now=now)
     started = time.perf_counter()
+    token = _attempt_deadline.set(time.monotonic() + attempt_s)
     try:
         with client.stream("POST", event.target, content=body, headers=headers) as response:
             read = 0
@@ -225,6 +242,8 @@ def deliver(
     except httpx.HTTPError as exc:
         elapsed = int((time.perf_counter() - started) * 1000)
         return Outcome(ok=False, error=_describe(exc, attempt_s), duration_ms=elapsed)
+    finally:
+        _attempt_deadline.reset(token)
     elapsed = int((time.perf_counter() - started) * 1000)
     if status == 200:
         return Outcome(ok=True, status_code=200, duration_ms=elapsed)
