@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
-from sqlalchemy import Exists, exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.exc import OperationalError
 
 from simhive.core.accounts.models import Account
@@ -93,15 +93,7 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
     )
     if number is None or number.lease_group is None:
         return False
-    # Only the leasing group's requests can be Reserved on a leased number.
-    still_open = uow.session.scalar(
-        select(Activation.id)
-        .where(Activation.number_id == number_id, Activation.status == ActivationStatus.RESERVED)
-        .limit(1)
-    )
-    if still_open is not None or uow.session.scalar(
-        select(_rented().where(Number.id == number_id))
-    ):
+    if uow.session.scalar(select(_held()).select_from(Number).where(Number.id == number_id)):
         return False
     inventory.release(uow, number)
     if number.online:
@@ -111,12 +103,7 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
 
 def reclaim_idle_leases(uow: UnitOfWork, *, limit: int = 100) -> int:
     """Free leased numbers whose holders are all closed (a safety net under `free_if_idle`)."""
-    held = or_(
-        exists().where(
-            Activation.number_id == Number.id, Activation.status == ActivationStatus.RESERVED
-        ),
-        _rented(),
-    )
+    held = _held()
     query = select(Number.id).where(Number.lease_group.is_not(None), ~held).limit(limit)
     if uow.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True, key_share=True)
@@ -128,12 +115,17 @@ def reclaim_idle_leases(uow: UnitOfWork, *, limit: int = 100) -> int:
     return freed
 
 
-def _rented() -> Exists:
-    """A rental holds the number (its lease is the rental's)."""
-    return exists().where(
-        Rental.number_id == Number.id,
-        Rental.lease_group == Number.lease_group,
-        Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
+def _held() -> ColumnElement[bool]:
+    """Something open holds the number: a Reserved request, or a rental whose lease it is."""
+    return or_(
+        exists().where(
+            Activation.number_id == Number.id, Activation.status == ActivationStatus.RESERVED
+        ),
+        exists().where(
+            Rental.number_id == Number.id,
+            Rental.lease_group == Number.lease_group,
+            Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
+        ),
     )
 
 

@@ -155,13 +155,6 @@ def match_strength(service: Service, *, sender: str, text: str) -> int:
     return 0
 
 
-def recognises(service: Service, *, sender: str, text: str) -> bool:
-    """Whether an SMS looks like `service`'s (its patterns, else its name in the text)."""
-    if service.name_key in ANY_SERVICE_NAMES:
-        return True
-    return match_strength(service, sender=sender, text=text) > 0
-
-
 def detect(services: Sequence[Service], *, sender: str, text: str) -> Service | None:
     """The service among `services` an SMS belongs to: the strongest match, None if none."""
     best: Service | None = None
