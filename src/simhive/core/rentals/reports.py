@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import Select, select
 
-from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
 from simhive.core.errors import (
     AlreadyReported,
@@ -27,7 +26,7 @@ from simhive.core.rentals.models import (
     ReportOutcome,
     ReportStatus,
 )
-from simhive.core.rentals.service import free_number
+from simhive.core.rentals.service import free_number, number_wanted
 from simhive.db.uow import UnitOfWork
 
 
@@ -153,12 +152,7 @@ def _replace(uow: UnitOfWork, rental: Rental) -> None:
     """Move the rental to another free number; the silent one goes offline for a look."""
     service = uow.session.get(Service, rental.service_id)
     assert service is not None and rental.number_id is not None
-    any_service = service.name_key in catalog.ANY_SERVICE_NAMES
-    wanted = inventory.Wanted(
-        account_id=rental.account_id,
-        service_ids=() if any_service else (service.id,),
-        short_rental=rental.days == 3,
-    )
+    wanted = number_wanted(account_id=rental.account_id, service=service, days=rental.days)
     old = uow.session.get(Number, rental.number_id, with_for_update={"key_share": True})
     assert old is not None
     # The silent number leaves the pool (offline, for the operator to look at) before a

@@ -102,6 +102,28 @@ def _price(uow: UnitOfWork, service: Service, days: int) -> int:
     return cents
 
 
+def number_wanted(
+    *,
+    account_id: int,
+    service: Service,
+    days: int,
+    area_code: str = "",
+    state: str = "",
+    own_used_ok: bool = False,
+) -> inventory.Wanted:
+    """What a rental asks of a number: unused for its service (any for Unlimited), 3-day
+    capable for a 3-day rental, and where the customer asked."""
+    any_service = service.name_key in catalog.ANY_SERVICE_NAMES
+    return inventory.Wanted(
+        account_id=account_id,
+        service_ids=() if any_service else (service.id,),
+        area_code=area_code,
+        state=state,
+        own_used_ok=own_used_ok,
+        short_rental=days == 3,
+    )
+
+
 def _geo(request: RentRequest) -> tuple[str, str]:
     # 004: "mdn" beats "areacode", which beats "state"; the loser is ignored, not checked.
     if request.mdn:
@@ -130,12 +152,8 @@ def rent(uow: UnitOfWork, *, account: Account, request: RentRequest) -> RentalVi
     now = uow.clock.now()
     if request.mdn:
         return _rent_mdn(uow, account, service, request, price)
-    wanted = inventory.Wanted(
-        account_id=account.id,
-        service_ids=() if any_service else (service.id,),
-        area_code=area_code,
-        state=state,
-        short_rental=request.days == 3,
+    wanted = number_wanted(
+        account_id=account.id, service=service, days=request.days, area_code=area_code, state=state
     )
     lease = secrets.randbits(62)
     number = None if request.reserve else inventory.take_free_number(uow, wanted, group_id=lease)
@@ -192,11 +210,8 @@ def _rent_mdn(
         return view(uow, renewal)
     if number.lease_group is not None:
         raise MdnNotAvailable()
-    wanted = inventory.Wanted(
-        account_id=account.id,
-        service_ids=() if service.name_key in catalog.ANY_SERVICE_NAMES else (service.id,),
-        own_used_ok=True,
-        short_rental=request.days == 3,
+    wanted = number_wanted(
+        account_id=account.id, service=service, days=request.days, own_used_ok=True
     )
     lease = secrets.randbits(62)
     if not inventory.can_offer(uow, number, wanted) or not inventory.lease(
@@ -516,12 +531,14 @@ def assign_reserved(uow: UnitOfWork, *, limit: int = 50) -> int:
         query = query.with_for_update(skip_locked=True, key_share=True)
     assigned = 0
     for rental in uow.session.scalars(query).all():
-        wanted = inventory.Wanted(
+        service = uow.session.get(Service, rental.service_id)
+        assert service is not None
+        wanted = number_wanted(
             account_id=rental.account_id,
-            service_ids=(),
+            service=service,
+            days=rental.days,
             area_code=rental.want_area_code,
             state=rental.want_state,
-            short_rental=rental.days == 3,
         )
         number = inventory.take_free_number(uow, wanted, group_id=rental.lease_group)
         if number is None:
