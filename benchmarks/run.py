@@ -92,19 +92,25 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def seed(url: str, hook_url: str, numbers: int) -> tuple[str, str]:
-    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+def seed(url: str, hook_url: str, numbers: int, accounts_count: int) -> list[tuple[str, str]]:
+    """One service, `numbers` numbers and `accounts_count` funded accounts: (user, key) each."""
+    settings = Settings(database_url=url, _env_file=None)
     db = Database(make_engine(url), SystemClock(), settings)
+    logins = []
     with db.uow() as uow:
         catalog.set_service(uow, catalog.ServiceSpec(name="Google", price=Decimal("0.10")))
-        created = accounts.create_account(
-            uow, username="bench", email="bench@example.com", password="bench-password"
-        )
-        account: Account = created.account
-        account.webhook_url = hook_url
-        ledger.post_entry(
-            uow, account_id=account.id, amount=Decimal("100000"), kind=EntryKind.CREDIT
-        )
+        for n in range(accounts_count):
+            user = "bench" if n == 0 else f"bench{n}"
+            created = accounts.create_account(
+                uow, username=user, email=f"{user}@example.com", password="bench-password"
+            )
+            account: Account = created.account
+            # A URL per account, as customers have: per-target delivery slots apply to each.
+            account.webhook_url = f"{hook_url}/{n}"
+            ledger.post_entry(
+                uow, account_id=account.id, amount=Decimal("100000"), kind=EntryKind.CREDIT
+            )
+            logins.append((user, created.api_key))
         for i in range(numbers):
             inventory.add_number(
                 uow,
@@ -115,7 +121,7 @@ def seed(url: str, hook_url: str, numbers: int) -> tuple[str, str]:
                 ),
             )
     db.engine.dispose()
-    return "bench", created.api_key
+    return logins
 
 
 def wrk(url: str, duration: int, connections: int) -> Figure:
@@ -137,13 +143,16 @@ def wrk(url: str, duration: int, connections: int) -> Figure:
     return Figure("", rate, ms("50%"), ms("99%"), f"{errors.group(1)} errors" if errors else "")
 
 
-async def cycles(base: str, user: str, key: str, duration: float, concurrency: int) -> Figure:
+async def cycles(
+    base: str, logins: list[tuple[str, str]], duration: float, concurrency: int
+) -> Figure:
+    """`concurrency` clients loop request then reject, spread over `logins` round robin."""
     done = 0
     latencies: list[float] = []
     deadline = time.perf_counter() + duration
     api = base + "/api_command.php"
 
-    async def loop(client: httpx.AsyncClient) -> None:
+    async def loop(client: httpx.AsyncClient, user: str, key: str) -> None:
         nonlocal done
         while time.perf_counter() < deadline:
             started = time.perf_counter()
@@ -167,21 +176,29 @@ async def cycles(base: str, user: str, key: str, duration: float, concurrency: i
             done += 1
 
     started = time.perf_counter()
-    async with httpx.AsyncClient(timeout=30) as client:
-        await asyncio.gather(*(loop(client) for _ in range(concurrency)))
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(loop(client, *logins[i % len(logins)]) for i in range(concurrency)))
     elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
-    return Figure("request + reject cycles", done / elapsed, q[49] * 1000, q[98] * 1000)
+    who = "one account" if len(logins) == 1 else f"{len(logins)} accounts"
+    return Figure(
+        f"request + reject cycles, {who}",
+        done / elapsed,
+        q[49] * 1000,
+        q[98] * 1000,
+        f"{concurrency} clients",
+    )
 
 
-async def sms_to_webhook(
-    base: str, user: str, key: str, receiver: Receiver, rate: int, seconds: int
-) -> Figure:
+async def reserve(base: str, logins: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
+    """`count` Reserved requests spread over the accounts: (id, mdn) each."""
     api = base + "/api_command.php"
-    count = rate * seconds
+    reserved: list[tuple[str, str]] = []
     async with httpx.AsyncClient(timeout=30) as client:
-        reserved = []
-        for _ in range(count):
+
+        async def one(i: int) -> None:
+            user, key = logins[i % len(logins)]
             got = (
                 await client.get(
                     api,
@@ -190,7 +207,21 @@ async def sms_to_webhook(
             ).json()
             entry = got["message"][0]
             reserved.append((entry["id"], entry["mdn"]))
-        sent: dict[str, float] = {}
+
+        for start in range(0, count, 16):
+            await asyncio.gather(*(one(i) for i in range(start, min(start + 16, count))))
+    return reserved
+
+
+async def sms_to_webhook(
+    base: str, reserved: list[tuple[str, str]], receiver: Receiver, rate: int, seconds: int
+) -> Figure:
+    """Post one SMS per reserved number at `rate`/s; latency until its webhook arrives."""
+    count = rate * seconds
+    batch = reserved[:count]
+    del reserved[:count]
+    sent: dict[str, float] = {}
+    async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
         started = time.perf_counter()
 
         async def send(index: int, rid: str, mdn: str) -> None:
@@ -202,15 +233,15 @@ async def sms_to_webhook(
                     "to": mdn,
                     "from": "22000",
                     "text": f"G-{100000 + index} is your Google verification code.",
-                    "ref": f"b{index}",
+                    "ref": f"b{rid}",
                 },
                 headers={"authorization": f"Bearer {TOKEN}"},
             )
             response.raise_for_status()
 
-        await asyncio.gather(*(send(i, rid, mdn) for i, (rid, mdn) in enumerate(reserved)))
+        await asyncio.gather(*(send(i, rid, mdn) for i, (rid, mdn) in enumerate(batch)))
     deadline = time.perf_counter() + 30
-    while len(receiver.arrivals) < count and time.perf_counter() < deadline:
+    while any(r not in receiver.arrivals for r in sent) and time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     latencies = sorted(
         (receiver.arrivals[r] - sent[r]) * 1000 for r in sent if r in receiver.arrivals
@@ -220,7 +251,34 @@ async def sms_to_webhook(
     return Figure(f"SMS → webhook at {rate}/s", None, q[49], q[98], note)
 
 
-def start_server(url: str, port: int, log: Path, processes: int = 1) -> subprocess.Popen[bytes]:
+def pgbench(url: str, duration: int, clients: int) -> Figure:
+    """The database's own ceiling for small write transactions: `pgbench -N` on the same server."""
+    target = sa.engine.make_url(url)
+    args = ["-h", target.host or "127.0.0.1", "-p", str(target.port or 5432)]
+    args += ["-U", target.username or "postgres", target.database or "postgres"]
+    subprocess.run(["pgbench", "-i", "-q", "-s", "10", *args], capture_output=True, check=True)
+    out = subprocess.run(
+        ["pgbench", "-N", "-c", str(clients), "-j", "2", "-T", str(duration), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = re.search(r"latency average = ([\d.]+) ms", out)
+    return Figure(
+        "pgbench -N (the database's ceiling)",
+        tps,
+        float(latency.group(1)) if latency else None,
+        None,
+        f"{clients} clients, scale 10",
+    )
+
+
+def start_server(
+    url: str, port: int, log: Path, processes: int = 1, split: bool = False
+) -> list[subprocess.Popen[bytes]]:
+    """The server (uvicorn, `processes` processes); with `split`, the worker runs apart
+    (`serve --workers N --no-worker` plus one `simhive worker`)."""
     env = {
         **os.environ,
         "SIMHIVE_DATABASE_URL": url,
@@ -228,6 +286,7 @@ def start_server(url: str, port: int, log: Path, processes: int = 1) -> subproce
         "SIMHIVE_WEBHOOK_ALLOW_PRIVATE": "1",
         "SIMHIVE_SIMULATOR_ENABLED": "0",
         "SIMHIVE_LOG_LEVEL": "warning",
+        "SIMHIVE_SERVE_WORKER": "0" if split else "1",
     }
     command = [
         sys.executable,
@@ -249,14 +308,19 @@ def start_server(url: str, port: int, log: Path, processes: int = 1) -> subproce
         "--workers",
         str(processes),
     ]
-    process = subprocess.Popen(command, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    out = log.open("wb")
+    started = [subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)]
+    if split:
+        worker = [sys.executable, "-m", "simhive.cli.main", "worker"]
+        started.append(subprocess.Popen(worker, env=env, stdout=out, stderr=subprocess.STDOUT))
     for _ in range(300):
         try:
             if httpx.get(f"http://127.0.0.1:{port}/livez", timeout=1).status_code == 200:
-                return process
+                return started
         except httpx.HTTPError:
             time.sleep(0.1)
-    process.kill()
+    for process in started:
+        process.kill()
     raise RuntimeError(log.read_text())
 
 
@@ -279,47 +343,77 @@ def drop(name: str | None) -> None:
         engine.dispose()
 
 
-def bench(
-    backend: str, duration: int, connections: int, sms_rate: int, processes: int
-) -> list[Figure]:
+MEASURES = ("pgbench", "ceiling", "status", "cycles", "sms")
+
+
+@dataclass
+class Plan:
+    backend: str
+    duration: int
+    connections: int
+    sms_rates: list[int]
+    sms_seconds: int
+    processes: int
+    split: bool
+    accounts: int
+    measures: tuple[str, ...]
+
+
+def bench(plan: Plan) -> list[Figure]:
     workdir = Path(tempfile.mkdtemp(prefix="simhive-bench-"))
-    url, pg_name = database(backend, workdir)
+    url, pg_name = database(plan.backend, workdir)
     receiver = Receiver()
-    server = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         upgrade(url)
-        user, key = seed(url, receiver.url, numbers=3000)
+        wanted = sum(plan.sms_rates) * plan.sms_seconds if "sms" in plan.measures else 0
+        logins = seed(
+            url, receiver.url, numbers=max(3000, wanted + 200), accounts_count=plan.accounts
+        )
+        user, key = logins[0]
+        figures = []
+        if "pgbench" in plan.measures and pg_name is not None:
+            figures.append(pgbench(url, plan.duration, clients=20))
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = start_server(url, port, workdir / "server.log", processes)
-        figures = []
-        ceiling = wrk(base + "/livez", duration, connections)
-        ceiling.name = "ceiling: bare JSON endpoint"
-        figures.append(ceiling)
-        got = httpx.get(
-            base + "/api_command.php",
-            params={"cmd": "request", "user": user, "api_key": key, "service": "Google"},
-        ).json()
-        rid = got["message"][0]["id"]
-        status = wrk(
-            f"{base}/api_command.php?cmd=request_status&user={user}&api_key={key}&id={rid}",
-            duration,
-            connections,
-        )
-        status.name = "request_status"
-        status.note = f"{status.rate / ceiling.rate:.0%} of the ceiling" + (
-            f", {status.note}" if status.note else ""
-        )  # type: ignore[operator]
-        figures.append(status)
-        figures.append(asyncio.run(cycles(base, user, key, duration, concurrency=16)))
-        figures.append(
-            asyncio.run(sms_to_webhook(base, user, key, receiver, rate=sms_rate, seconds=10))
-        )
+        servers = start_server(url, port, workdir / "server.log", plan.processes, plan.split)
+        ceiling = None
+        if "ceiling" in plan.measures or "status" in plan.measures:
+            ceiling = wrk(base + "/livez", plan.duration, plan.connections)
+            ceiling.name = "ceiling: bare JSON endpoint"
+            figures.append(ceiling)
+        if "status" in plan.measures:
+            got = httpx.get(
+                base + "/api_command.php",
+                params={"cmd": "request", "user": user, "api_key": key, "service": "Google"},
+            ).json()
+            rid = got["message"][0]["id"]
+            status = wrk(
+                f"{base}/api_command.php?cmd=request_status&user={user}&api_key={key}&id={rid}",
+                plan.duration,
+                plan.connections,
+            )
+            status.name = "request_status"
+            assert ceiling is not None and ceiling.rate and status.rate
+            share = f"{status.rate / ceiling.rate:.0%} of the ceiling"
+            status.note = share + (f", {status.note}" if status.note else "")
+            figures.append(status)
+        if "cycles" in plan.measures:
+            figures.append(asyncio.run(cycles(base, logins[:1], plan.duration, concurrency=20)))
+            if plan.accounts > 1:
+                figures.append(asyncio.run(cycles(base, logins, plan.duration, concurrency=20)))
+        if "sms" in plan.measures:
+            reserved = asyncio.run(reserve(base, logins, wanted))
+            for rate in plan.sms_rates:
+                figures.append(
+                    asyncio.run(sms_to_webhook(base, reserved, receiver, rate, plan.sms_seconds))
+                )
         return figures
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=15)
+        for process in servers:
+            process.terminate()
+        for process in servers:
+            process.wait(timeout=15)
         receiver.server.shutdown()
         drop(pg_name)
         if os.environ.get("SIMHIVE_BENCH_KEEP"):
@@ -335,21 +429,50 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "all"], default="all")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk / cycle run")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--sms-rate", type=int, default=100, help="inbound SMS per second")
+    parser.add_argument(
+        "--sms-rate",
+        default="100",
+        help="inbound SMS per second; a comma-separated list measures each in turn",
+    )
+    parser.add_argument("--sms-seconds", type=int, default=10, help="seconds of SMS per rate")
     parser.add_argument("--processes", type=int, default=1, help="server processes (uvicorn)")
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="run the worker as its own process (serve --no-worker plus simhive worker)",
+    )
+    parser.add_argument("--accounts", type=int, default=20, help="customer accounts seeded")
+    parser.add_argument(
+        "--measures", default=",".join(MEASURES), help=f"comma-separated subset of {MEASURES}"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
+    measures = tuple(m for m in args.measures.split(",") if m)
+    if unknown := set(measures) - set(MEASURES):
+        sys.exit(f"unknown measures: {sorted(unknown)}")
     backends = ["sqlite", "postgresql"] if args.backend == "all" else [args.backend]
     print("| backend | measure | rate (/s) | p50 (ms) | p99 (ms) | note |")
     print("|---|---|---:|---:|---:|---|")
     for backend in backends:
-        for f in bench(backend, args.duration, args.connections, args.sms_rate, args.processes):
+        plan = Plan(
+            backend=backend,
+            duration=args.duration,
+            connections=args.connections,
+            sms_rates=[int(r) for r in args.sms_rate.split(",")],
+            sms_seconds=args.sms_seconds,
+            processes=args.processes,
+            split=args.split,
+            accounts=args.accounts,
+            measures=measures,
+        )
+        label = backend + (f" ×{args.processes}" if args.processes > 1 else "")
+        label += " + worker" if args.split else ""
+        for f in bench(plan):
             rate = f"{f.rate:,.0f}" if f.rate is not None else "–"
-            print(
-                f"| {backend} | {f.name} | {rate} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.note} |",
-                flush=True,
-            )
+            p50 = f"{f.p50_ms:,.2f}" if f.p50_ms is not None else "–"
+            p99 = f"{f.p99_ms:,.2f}" if f.p99_ms is not None else "–"
+            print(f"| {label} | {f.name} | {rate} | {p50} | {p99} | {f.note} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import BindParameter, DateTime, String, literal
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -30,3 +30,13 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def fixed(value: str) -> BindParameter[str]:
+    """A constant written into the SQL text instead of sent as a parameter.
+
+    A partial index (`WHERE status = 'pending'`) serves a query only when the planner
+    can see the constant: SQLite never matches a parameter against the index's
+    predicate, and PostgreSQL cannot once it plans a prepared statement generically.
+    """
+    return literal(value, String(), literal_execute=True)

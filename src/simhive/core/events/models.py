@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simhive.db.base import Base
@@ -23,9 +23,39 @@ class EventStatus(StrEnum):
     FAILED = "failed"
 
 
+# Partial indexes hold only the events still to deliver, so claims and heartbeats never
+# walk the delivered history; queries spell the status as a literal to use them.
+PENDING_ONLY = "status = 'pending'"
+HELD_ONLY = "status = 'pending' AND claimed_until IS NOT NULL"
+
+
 class Event(Base):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        # Due events in delivery order.
+        Index(
+            "ix_events_pending",
+            "next_attempt_at",
+            "id",
+            sqlite_where=text(PENDING_ONLY),
+            postgresql_where=text(PENDING_ONLY),
+        ),
+        # Claims held or lapsed, per account (the per-account claim bound counts them).
+        Index(
+            "ix_events_claimed",
+            "account_id",
+            "claimed_until",
+            sqlite_where=text(HELD_ONLY),
+            postgresql_where=text(HELD_ONLY),
+        ),
+        # Heartbeats find their claims by token.
+        Index(
+            "ix_events_claim_token",
+            "claim_token",
+            sqlite_where=text("claim_token IS NOT NULL"),
+            postgresql_where=text("claim_token IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     # The Standard Webhooks `webhook-id`: the same on every attempt.

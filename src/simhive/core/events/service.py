@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import CTE, and_, case, func, or_, select, update
+from sqlalchemy import case, func, insert, literal, or_, select, tuple_, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
 from simhive.core.events.models import Event, EventAttempt, EventKind, EventStatus
+from simhive.db.types import UtcDateTime, fixed
 from simhive.db.uow import UnitOfWork
 
 # The webhook events core emits: domain facts, worded by each dialect when delivered.
@@ -102,26 +103,55 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     A claim lasts `worker_claim_s` and its holder extends it (`extend_claims`) while
     the delivery runs; a claim that lapses is recovered by any worker. Each claim
     writes a new token, and only the holder of the current token records the outcome.
+
+    Two statements whatever the backlog: the claims each account holds now (few: at
+    most the bound per account), then due events in order, skipping accounts at their
+    bound. An account with a long backlog fills its free places and leaves the rest of
+    the batch to the others; its next events are claimed as its deliveries finish.
     """
     now = uow.clock.now()
-    pick = _due_within_account_bound(uow, kinds=kinds)
-    query = (
-        select(Event, Account.webhook_secret)
-        .join(pick, pick.c.id == Event.id)
-        .outerjoin(Account, Account.id == Event.account_id)
-        # Repeated on the row itself: PostgreSQL re-checks these on a row another
-        # worker claimed while this query waited, and then skips it.
+    bound = uow.settings.webhook_account_claims
+    pending = fixed(EventStatus.PENDING)
+    held = (
+        select(Event.account_id, func.count().label("held"))
         .where(
-            Event.status == EventStatus.PENDING,
+            Event.status == pending,
+            Event.claimed_until.is_not(None),
+            Event.claimed_until >= now,
+            Event.account_id.is_not(None),
+        )
+        .group_by(Event.account_id)
+        .cte("held")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    taken = func.coalesce(held.c.held, 0)
+    query = (
+        select(Event, Account.webhook_secret, taken)
+        .outerjoin(held, held.c.account_id == Event.account_id)
+        .outerjoin(Account, Account.id == Event.account_id)
+        .where(
+            Event.status == pending,
             Event.next_attempt_at <= now,
+            Event.kind.in_(kinds),
             or_(Event.claimed_until.is_(None), Event.claimed_until < now),
+            taken < bound,
         )
         .order_by(Event.next_attempt_at, Event.id)
         .limit(limit)
     )
     if uow.dialect == "postgresql":
+        # PostgreSQL re-checks the conditions on a row another worker claimed while
+        # this query waited, and then skips it.
         query = query.with_for_update(skip_locked=True, of=Event)
-    rows = uow.session.execute(query).all()
+    room: dict[int, int] = {}
+    rows = []
+    for event, secret, already in uow.session.execute(query).all():
+        if event.account_id is not None:
+            left = room.setdefault(event.account_id, bound - int(already))
+            if left <= 0:
+                continue
+            room[event.account_id] = left - 1
+        rows.append((event, secret))
     if not rows:
         return []
     token = uuid.uuid4().hex
@@ -152,59 +182,13 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     ]
 
 
-def _due_within_account_bound(uow: UnitOfWork, *, kinds: tuple[str, ...]) -> CTE:
-    """Ids of due events that fit in their account's free delivery slots.
-
-    Within each account the live claims take the first places and due events
-    follow in order; a due event is picked when its place is within
-    `webhook_account_claims`, so one account's backlog never fills a worker's batch
-    (the worker then runs at most `webhook_account_concurrency` of them at once).
-    Materialized on PostgreSQL, so it is computed once however few rows a planner
-    without statistics expects (as a plain subquery the window ran once per due row).
-    """
-    now = uow.clock.now()
-    held = Event.claimed_until >= now
-    due = and_(
-        Event.next_attempt_at <= now,
-        Event.kind.in_(kinds),
-        or_(Event.claimed_until.is_(None), Event.claimed_until < now),
-    )
-    ranked = (
-        select(
-            Event.id,
-            Event.account_id,
-            case((held, 0), else_=1).label("waiting"),
-            func.row_number()
-            .over(
-                partition_by=Event.account_id,
-                order_by=(case((held, 0), else_=1), Event.next_attempt_at, Event.id),
-            )
-            .label("place"),
-        )
-        .where(Event.status == EventStatus.PENDING, or_(held, due))
-        .subquery()
-    )
-    return (
-        select(ranked.c.id)
-        .where(
-            ranked.c.waiting == 1,
-            or_(
-                ranked.c.account_id.is_(None),
-                ranked.c.place <= uow.settings.webhook_account_claims,
-            ),
-        )
-        .cte("pick")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-
-
 def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> int:
     """Heartbeat: push back the deadline of claims still held under these tokens."""
     if not tokens:
         return 0
     result = uow.session.execute(
         update(Event)
-        .where(Event.claim_token.in_(list(tokens)), Event.status == EventStatus.PENDING)
+        .where(Event.claim_token.in_(list(tokens)), Event.status == fixed(EventStatus.PENDING))
         .values(claimed_until=uow.clock.now() + timedelta(seconds=uow.settings.worker_claim_s))
         .execution_options(synchronize_session=False)
     )
@@ -229,6 +213,19 @@ def unclaim(uow: UnitOfWork, *, claims: Collection[tuple[int, str]]) -> int:
     return released
 
 
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One delivery attempt of a claimed event, as its worker saw it."""
+
+    event_id: int
+    token: str
+    attempt: int
+    ok: bool
+    status_code: int | None = None
+    error: str | None = None
+    duration_ms: int = 0
+
+
 def record_attempt(
     uow: UnitOfWork,
     *,
@@ -240,64 +237,99 @@ def record_attempt(
     error: str | None = None,
     duration_ms: int = 0,
 ) -> str | None:
-    """Log one attempt and decide what happens next; returns the event's new status.
+    """Log one attempt and decide what happens next (see `record_attempts`)."""
+    (status,) = record_attempts(
+        uow, [Attempt(event_id, token, attempt, ok, status_code, error, duration_ms)]
+    )
+    return status
 
-    Only the holder of the event's current claim decides: an attempt made under a
+
+def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | None]:
+    """Log attempts and decide what happens next to each event; their new statuses.
+
+    Only the holder of an event's current claim decides: an attempt made under a
     claim that was lost (another worker claimed the event since) is logged and
-    changes nothing, so it never overwrites a delivered outcome; then None is returned.
+    changes nothing, so it never overwrites a delivered outcome; its status is None.
+    At most three statements for any number of attempts (each event once per call):
+    the log, the delivered ones, the failed ones.
     """
+    ids = [a.event_id for a in attempts]
+    if len(set(ids)) != len(ids):
+        raise ValueError("one attempt per event in a call")
+    if not attempts:
+        return []
     now = uow.clock.now()
-    uow.session.add(
-        EventAttempt(
-            event_id=event_id,
-            attempt=attempt,
-            attempted_at=now,
-            status_code=status_code,
-            error=(error or "")[:500] or None,
-            duration_ms=duration_ms,
-        )
+    uow.session.execute(
+        insert(EventAttempt),
+        [
+            {
+                "event_id": a.event_id,
+                "attempt": a.attempt,
+                "attempted_at": now,
+                "status_code": a.status_code,
+                "error": (a.error or "")[:500] or None,
+                "duration_ms": a.duration_ms,
+            }
+            for a in attempts
+        ],
     )
-    attempts = uow.session.scalar(select(Event.attempts).where(Event.id == event_id))
-    if attempts is None:
-        raise NotFound(f"no event {event_id}")
-    values: dict[str, object] = {"claimed_until": None, "claim_token": None}
-    if ok:
-        status = EventStatus.DELIVERED
-        values.update(status=status, finished_at=now)
-    elif attempts > uow.settings.webhook_max_retries:
+    decided: dict[int, str] = {}
+    held = [(a.event_id, a.token) for a in attempts if a.ok]
+    if held:
+        delivered = uow.session.execute(
+            update(Event)
+            .where(
+                tuple_(Event.id, Event.claim_token).in_(held), Event.status == EventStatus.PENDING
+            )
+            .values(
+                status=EventStatus.DELIVERED,
+                finished_at=now,
+                claimed_until=None,
+                claim_token=None,
+            )
+            .returning(Event.id)
+            .execution_options(synchronize_session=False)
+        )
+        decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
+    held = [(a.event_id, a.token) for a in attempts if not a.ok]
+    if held:
         # 000: "five more times at 10-minute intervals and then stop the attempts".
-        status = EventStatus.FAILED
-        values.update(status=status, finished_at=now)
-    else:
-        status = EventStatus.PENDING
-        values.update(
-            next_attempt_at=now + timedelta(seconds=uow.settings.webhook_retry_interval_s)
+        give_up = Event.attempts > uow.settings.webhook_max_retries
+        retry_at = literal(
+            now + timedelta(seconds=uow.settings.webhook_retry_interval_s), UtcDateTime()
         )
-    result = uow.session.execute(
-        update(Event)
-        .where(
-            Event.id == event_id,
-            Event.claim_token == token,
-            Event.status == EventStatus.PENDING,
+        failed = uow.session.execute(
+            update(Event)
+            .where(
+                tuple_(Event.id, Event.claim_token).in_(held), Event.status == EventStatus.PENDING
+            )
+            .values(
+                status=case((give_up, EventStatus.FAILED.value), else_=EventStatus.PENDING.value),
+                finished_at=case((give_up, literal(now, UtcDateTime())), else_=None),
+                next_attempt_at=case((give_up, Event.next_attempt_at), else_=retry_at),
+                claimed_until=None,
+                claim_token=None,
+            )
+            .returning(Event.id, Event.status)
+            .execution_options(synchronize_session=False)
         )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    uow.session.flush()
-    return status if result.rowcount == 1 else None  # type: ignore[attr-defined]
+        decided.update((event_id, status) for event_id, status in failed.all())
+    return [decided.get(a.event_id) for a in attempts]
 
 
 def backlog(uow: UnitOfWork) -> int:
     """Events still waiting to be delivered."""
     return int(
-        uow.session.scalar(select(func.count(Event.id)).where(Event.status == EventStatus.PENDING))
+        uow.session.scalar(
+            select(func.count(Event.id)).where(Event.status == fixed(EventStatus.PENDING))
+        )
         or 0
     )
 
 
 def next_due(uow: UnitOfWork) -> object:
     return uow.session.scalar(
-        select(func.min(Event.next_attempt_at)).where(Event.status == EventStatus.PENDING)
+        select(func.min(Event.next_attempt_at)).where(Event.status == fixed(EventStatus.PENDING))
     )
 
 

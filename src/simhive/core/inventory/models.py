@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simhive.db.base import Base
@@ -13,8 +22,6 @@ from simhive.db.types import UtcDateTime
 
 class Number(Base):
     __tablename__ = "numbers"
-    __table_args__ = (Index("ix_numbers_free", "online", "lease_group"),)
-
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     mdn: Mapped[str] = mapped_column(String(16), unique=True)
     country: Mapped[str] = mapped_column(String(2), default="US")
@@ -29,8 +36,22 @@ class Number(Base):
     # The activation group holding the number; NULL when free. Taken with a
     # compare-and-set UPDATE so that no number is ever given twice.
     lease_group: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    freed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # When the number last became free (when it was added, if it was never leased):
+    # free numbers are handed out longest free first.
+    freed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+# Free online numbers in the order they are handed out (longest free first), so taking
+# one reads the first few index entries instead of sorting every free one. The predicate
+# is spelled as each database renders `Number.online.is_(True)`.
+Index(
+    "ix_numbers_free",
+    Number.freed_at,
+    Number.id,
+    sqlite_where=text("lease_group IS NULL AND online IS 1"),
+    postgresql_where=text("lease_group IS NULL AND online IS true"),
+)
 
 
 class NumberUsage(Base):

@@ -61,6 +61,7 @@ def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
         online=spec.online,
         short_rentals=spec.short_rentals,
         created_at=uow.clock.now(),
+        freed_at=uow.clock.now(),
     )
     uow.session.add(number)
     uow.session.flush()
@@ -119,7 +120,7 @@ def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Numbe
         query = (
             select(Number)
             .where(and_(*conditions))  # type: ignore[arg-type]
-            .order_by(Number.freed_at.asc().nulls_first(), Number.id)
+            .order_by(Number.freed_at, Number.id)
             .limit(1)
         )
         if uow.dialect == "postgresql":
