@@ -31,6 +31,7 @@ from simhive.core.events.models import EventKind
 from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.core.rentals import service as rentals
+from simhive.db.notify import OUTBOX_CHANNEL, Listener
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
 from simhive.kit.clock import wall_now
@@ -202,6 +203,7 @@ class Worker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._listener: Listener | None = None
         self._pool = ThreadPoolExecutor(
             max_workers=self.settings.webhook_concurrency, thread_name_prefix="webhook"
         )
@@ -472,6 +474,10 @@ class Worker:
                 start(inbound.Sink(self.db, getattr(gateway, "name", "gateway")))
         self._thread = threading.Thread(target=self._loop, name="simhive-worker", daemon=True)
         self._thread.start()
+        if self.db.dialect == "postgresql":
+            # Events written by other processes wake this worker at once, not at its next poll.
+            self._listener = Listener(self.db.engine, self.wake, channel=OUTBOX_CHANNEL)
+            self._listener.start()
 
     def _loop(self) -> None:
         last_sweep = 0.0
@@ -494,6 +500,8 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
+        if self._listener is not None:
+            self._listener.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._unclaim_waiting()

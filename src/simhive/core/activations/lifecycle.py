@@ -11,8 +11,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations.models import OPEN_STATUSES, Activation, ActivationStatus
@@ -24,6 +25,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental
+from simhive.db.types import fixed
 from simhive.db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -93,9 +95,19 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
     )
     if number is None or number.lease_group is None:
         return False
-    if uow.session.scalar(select(_held()).select_from(Number).where(Number.id == number_id)):
+    # With the row locked, one statement checks for holders (a new statement sees what
+    # committed while the lock was awaited) and frees the number if there are none.
+    freed = uow.session.execute(
+        update(Number)
+        .where(Number.id == number_id, ~_held())
+        .values(lease_group=None, freed_at=uow.clock.now())
+        .returning(Number.lease_group, Number.freed_at)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if freed is None:
         return False
-    inventory.release(uow, number)
+    set_committed_value(number, "lease_group", None)
+    set_committed_value(number, "freed_at", freed.freed_at)
     if number.online:
         offer_number(uow, number)
     return True
@@ -119,7 +131,8 @@ def _held() -> ColumnElement[bool]:
     """Something open holds the number: a Reserved request, or a rental whose lease it is."""
     return or_(
         exists().where(
-            Activation.number_id == Number.id, Activation.status == ActivationStatus.RESERVED
+            Activation.number_id == Number.id,
+            Activation.status == fixed(ActivationStatus.RESERVED),
         ),
         exists().where(
             Rental.number_id == Number.id,

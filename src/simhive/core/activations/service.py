@@ -194,8 +194,12 @@ def request_status(uow: UnitOfWork, *, account: Account, activation_id: str) -> 
     return lifecycle.current_view(uow, activation)
 
 
-def reject(uow: UnitOfWork, *, account: Account, activation_id: str) -> ActivationView:
-    """Give back a reserved number (never offered again to this account), or cancel a bid."""
+def reject(uow: UnitOfWork, *, account: Account, activation_id: str) -> None:
+    """Give back a reserved number (never offered again to this account), or cancel a bid.
+
+    Answers nothing: the request is Rejected, and a caller that shows more reads it
+    with `request_status` (a reject storm does not pay for a view nobody reads).
+    """
     activation = _own(uow, account, activation_id, lock=True)
     lifecycle.settle_if_due(uow, activation)
     if activation.status not in (ActivationStatus.RESERVED, ActivationStatus.AWAITING_MDN):
@@ -203,4 +207,3 @@ def reject(uow: UnitOfWork, *, account: Account, activation_id: str) -> Activati
     if activation.status == ActivationStatus.RESERVED and activation.number_id is not None:
         inventory.mark_rejected(uow, number_id=activation.number_id, account_id=account.id)
     lifecycle.close(uow, activation, ActivationStatus.REJECTED)
-    return lifecycle.current_view(uow, activation)

@@ -1,6 +1,8 @@
 """hot path indexes: free numbers in hand-out order, pending and claimed events
 
 numbers.freed_at becomes required: a number never leased has been free since it was added.
+On PostgreSQL, a transaction that inserts events notifies `simhive_outbox` when it
+commits, so workers in other processes wake at once.
 
 Revision ID: 0013
 Revises: 0008
@@ -30,8 +32,25 @@ def _free_where(dialect: str) -> str:
     return "lease_group IS NULL AND online IS " + ("1" if dialect == "sqlite" else "true")
 
 
+NOTIFY_FUNCTION = """
+CREATE FUNCTION simhive_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('simhive_outbox', '');
+    RETURN NULL;
+END
+$$
+"""
+NOTIFY_TRIGGER = """
+CREATE TRIGGER events_notify AFTER INSERT ON events
+FOR EACH STATEMENT EXECUTE FUNCTION simhive_outbox_notify()
+"""
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(NOTIFY_FUNCTION)
+        op.execute(NOTIFY_TRIGGER)
     op.execute("UPDATE numbers SET freed_at = created_at WHERE freed_at IS NULL")
     with op.batch_alter_table("numbers") as batch_op:
         batch_op.drop_index("ix_numbers_free")
@@ -71,6 +90,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER events_notify ON events")
+        op.execute("DROP FUNCTION simhive_outbox_notify()")
     op.drop_index("ix_events_claim_token", table_name="events")
     op.drop_index("ix_events_claimed", table_name="events")
     op.drop_index("ix_events_pending", table_name="events")
