@@ -4,11 +4,13 @@ SQLite: a local indexed SELECT in WAL mode costs less than a thread hop, so it
 runs on the event loop, on a connection of its own that never waits: its busy
 timeout is 0, and a read that finds the database locked (another connection in
 exclusive mode, a WAL recovery) is handed to a database thread, which may wait.
-So the event loop never sleeps on a lock. PostgreSQL: an async psycopg pool in
-autocommit mode, so many reads overlap their round trips on one event loop
-instead of queueing on threads and the GIL. A connection the server closed is
-dropped when it is taken from the pool (one poll of its socket, no round trip);
-a read that fails on a connection dying under it is tried once more.
+So the event loop never sleeps on a lock. PostgreSQL: asyncpg connections on the
+event loop, so many reads overlap their round trips instead of queueing on threads
+and the GIL. asyncpg keeps each statement prepared per connection and decodes rows
+in C; the connections wait in a plain queue rather than a general-purpose pool,
+whose bookkeeping costs more than the read itself (BENCHMARKS.md). A connection the
+server closed is replaced when it is taken; a read that fails on a connection dying
+under it is tried again on another.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.engine import Dialect, make_url
 
-from simhive.db.engine import server_hung_up, sqlite_begin
+from simhive.db.engine import sqlite_begin
 from simhive.db.uow import to_thread
 
 log = logging.getLogger(__name__)
@@ -33,10 +36,14 @@ class FastReader:
 
     def __init__(self, engine: Engine, *, pool_size: int = 10) -> None:
         self.engine = engine
-        self.dialect = engine.dialect
+        # The dialect to compile statements for: asyncpg's numbered parameters on PostgreSQL.
+        self.dialect: Dialect = (
+            asyncpg_dialect()  # type: ignore[no-untyped-call]
+            if engine.dialect.name == "postgresql"
+            else engine.dialect
+        )
         self._pool_size = pool_size
-        self._pool: Any = None
-        self._lock: asyncio.Lock | None = None
+        self._slots: asyncio.LifoQueue[Any] | None = None
         self._local: sqlite3.Connection | None = None
         database = make_url(engine.url).database
         self._path = database if database not in (None, "", ":memory:") else None
@@ -83,55 +90,55 @@ class FastReader:
         return tuple(row) if row is not None else None
 
     async def _first_postgres(self, sql: str, args: Any) -> tuple[Any, ...] | None:
-        import psycopg
+        import asyncpg
 
-        pool = await self._open()
-        try:
-            return await self._read_postgres(pool, sql, args)
-        except psycopg.OperationalError as exc:
-            # The connection died under the read (the server went away after the check below):
-            # nothing was read, and a read is safe to repeat, so read once more.
-            log.warning("read failed on a dead connection, retrying once: %s", exc)
-            return await self._read_postgres(pool, sql, args)
-
-    async def _read_postgres(self, pool: Any, sql: str, args: Any) -> tuple[Any, ...] | None:
-        # Every idle connection may be dead after a restart: skip (and close) each one found so.
+        if self._slots is None:
+            # Slots, not connections: a slot holds an open connection or None (open on use).
+            self._slots = asyncio.LifoQueue()
+            for _ in range(self._pool_size):
+                self._slots.put_nowait(None)
+        slots = self._slots
+        # Every idle connection may be dead after a server restart: each try takes the next.
         for _ in range(self._pool_size + 1):
-            async with pool.connection() as conn:
-                if server_hung_up(conn):
-                    await conn.close()  # the pool replaces a closed connection
-                    continue
-                async with conn.cursor() as cursor:
-                    await cursor.execute(sql, args)
-                    row = await cursor.fetchone()
-                return tuple(row) if row is not None else None
-        raise RuntimeError("no live connection in the pool")
+            conn = await slots.get()
+            fresh = conn is None or conn.is_closed()
+            try:
+                if fresh:
+                    conn = await asyncpg.connect(self._dsn())
+                row = await conn.fetchrow(sql, *args)
+            except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
+                if conn is not None:
+                    conn.terminate()
+                slots.put_nowait(None)
+                if fresh:
+                    raise
+                # The connection died under the read: nothing was read, and a read is
+                # safe to repeat.
+                log.warning("read failed on a dead connection, retrying: %s", exc)
+                continue
+            except asyncio.CancelledError:
+                # The caller went away mid-read: the connection's state is unknown.
+                if conn is not None:
+                    conn.terminate()
+                slots.put_nowait(None)
+                raise
+            except BaseException:
+                slots.put_nowait(conn)
+                raise
+            slots.put_nowait(conn)
+            return tuple(row) if row is not None else None
+        raise RuntimeError("no live connection to read on")
 
-    async def _open(self) -> Any:
-        if self._pool is not None:
-            return self._pool
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
-            if self._pool is None:
-                from psycopg_pool import AsyncConnectionPool
-
-                url = make_url(self.engine.url).set(drivername="postgresql")
-                pool = AsyncConnectionPool(
-                    url.render_as_string(hide_password=False),
-                    min_size=1,
-                    max_size=self._pool_size,
-                    kwargs={"autocommit": True},
-                    open=False,
-                )
-                await pool.open()
-                self._pool = pool
-        return self._pool
+    def _dsn(self) -> str:
+        url = make_url(self.engine.url).set(drivername="postgresql")
+        return url.render_as_string(hide_password=False)
 
     async def close(self) -> None:
         if self._local is not None:
             self._local.close()
             self._local = None
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        slots, self._slots = self._slots, None
+        while slots is not None and not slots.empty():
+            conn = slots.get_nowait()
+            if conn is not None:
+                await conn.close()

@@ -112,7 +112,7 @@ async def fast_status(
 ) -> tuple[str, str, str]:
     """`request_status` by API key: what clients poll, so one statement and no thread hop."""
     try:
-        sql, order = queries.status_sql(db.engine.dialect)
+        sql, order = queries.status_sql(reader.dialect)
         params = queries.status_params(api_key=p["api_key"], activation_id=p["id"])
         row = await reader.first(sql, order, params)
         read = queries.status_from_row(row, user=p.get("user") or "", now=db.clock.now())
