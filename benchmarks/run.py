@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,6 +65,40 @@ class Figure:
     p50_ms: float | None = None
     p99_ms: float | None = None
     note: str = ""
+    count: int = 0  # operations measured, for CPU per operation
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by a process and its descendants alive now."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [root]
+    while pids:
+        pid = pids.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        pids.extend(int(c) for c in children)
+    return total
+
+
+class Meter:
+    """Server CPU per operation: the servers' CPU time spent while a measure ran."""
+
+    def __init__(self, servers: list[subprocess.Popen[bytes]]) -> None:
+        self.pids = [process.pid for process in servers]
+
+    def __call__(self, measure: Callable[[], Figure]) -> Figure:
+        before = sum(cpu_seconds(pid) for pid in self.pids)
+        figure = measure()
+        spent = sum(cpu_seconds(pid) for pid in self.pids) - before
+        if figure.count:
+            cost = f"server CPU {spent / figure.count * 1000:.2f} ms each"
+            figure.note = f"{figure.note}; {cost}" if figure.note else cost
+        return figure
 
 
 class Receiver:
@@ -139,8 +174,10 @@ def wrk(url: str, duration: int, connections: int) -> Figure:
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Figure("", rate, ms("50%"), ms("99%"), f"{errors.group(1)} errors" if errors else "")
+    note = f"{errors.group(1)} errors" if errors else ""
+    return Figure("", rate, ms("50%"), ms("99%"), note, count=total)
 
 
 async def cycles(
@@ -188,6 +225,7 @@ async def cycles(
         q[49] * 1000,
         q[98] * 1000,
         f"{concurrency} clients",
+        count=done,
     )
 
 
@@ -221,6 +259,7 @@ async def sms_to_webhook(
     batch = reserved[:count]
     del reserved[:count]
     sent: dict[str, float] = {}
+    stored: list[float] = []
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=64)) as client:
         started = time.perf_counter()
 
@@ -238,6 +277,7 @@ async def sms_to_webhook(
                 headers={"authorization": f"Bearer {TOKEN}"},
             )
             response.raise_for_status()
+            stored.append((time.perf_counter() - sent[rid]) * 1000)
 
         await asyncio.gather(*(send(i, rid, mdn) for i, (rid, mdn) in enumerate(batch)))
     deadline = time.perf_counter() + 30
@@ -247,8 +287,12 @@ async def sms_to_webhook(
         (receiver.arrivals[r] - sent[r]) * 1000 for r in sent if r in receiver.arrivals
     )
     q = statistics.quantiles(latencies, n=100)
-    note = f"{len(latencies)}/{count} delivered, max {latencies[-1]:.1f} ms"
-    return Figure(f"SMS → webhook at {rate}/s", None, q[49], q[98], note)
+    acked = statistics.quantiles(stored, n=100)
+    note = (
+        f"{len(latencies)}/{count} delivered, max {latencies[-1]:,.0f} ms; "
+        f"stored and routed (ingest answer) p50 {acked[49]:,.1f} / p99 {acked[98]:,.1f} ms"
+    )
+    return Figure(f"SMS → webhook at {rate}/s", None, q[49], q[98], note, count=count)
 
 
 def pgbench(url: str, duration: int, clients: int) -> Figure:
@@ -377,9 +421,10 @@ def bench(plan: Plan) -> list[Figure]:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         servers = start_server(url, port, workdir / "server.log", plan.processes, plan.split)
+        meter = Meter(servers)
         ceiling = None
         if "ceiling" in plan.measures or "status" in plan.measures:
-            ceiling = wrk(base + "/livez", plan.duration, plan.connections)
+            ceiling = meter(lambda: wrk(base + "/livez", plan.duration, plan.connections))
             ceiling.name = "ceiling: bare JSON endpoint"
             figures.append(ceiling)
         if "status" in plan.measures:
@@ -388,25 +433,31 @@ def bench(plan: Plan) -> list[Figure]:
                 params={"cmd": "request", "user": user, "api_key": key, "service": "Google"},
             ).json()
             rid = got["message"][0]["id"]
-            status = wrk(
-                f"{base}/api_command.php?cmd=request_status&user={user}&api_key={key}&id={rid}",
-                plan.duration,
-                plan.connections,
-            )
+            poll = f"{base}/api_command.php?cmd=request_status&user={user}&api_key={key}&id={rid}"
+            status = meter(lambda: wrk(poll, plan.duration, plan.connections))
             status.name = "request_status"
             assert ceiling is not None and ceiling.rate and status.rate
             share = f"{status.rate / ceiling.rate:.0%} of the ceiling"
             status.note = share + (f", {status.note}" if status.note else "")
             figures.append(status)
         if "cycles" in plan.measures:
-            figures.append(asyncio.run(cycles(base, logins[:1], plan.duration, concurrency=20)))
-            if plan.accounts > 1:
-                figures.append(asyncio.run(cycles(base, logins, plan.duration, concurrency=20)))
+            for who in [logins[:1], logins] if plan.accounts > 1 else [logins]:
+                figures.append(
+                    meter(
+                        lambda who=who: asyncio.run(  # type: ignore[misc]
+                            cycles(base, who, plan.duration, concurrency=20)
+                        )
+                    )
+                )
         if "sms" in plan.measures:
             reserved = asyncio.run(reserve(base, logins, wanted))
             for rate in plan.sms_rates:
                 figures.append(
-                    asyncio.run(sms_to_webhook(base, reserved, receiver, rate, plan.sms_seconds))
+                    meter(
+                        lambda rate=rate: asyncio.run(  # type: ignore[misc]
+                            sms_to_webhook(base, reserved, receiver, rate, plan.sms_seconds)
+                        )
+                    )
                 )
         return figures
     finally:
