@@ -139,7 +139,7 @@ class _Recorder:
                     return
                 batch = self._take()
             self._write(batch)
-            self.worker.wake()
+            self.worker.room_made()
 
     def _take(self) -> list[_Made]:
         """The next records, each event at most once (a later attempt waits its turn)."""
@@ -218,6 +218,8 @@ class Worker:
         self._held: dict[str, int] = {}
         self._recorder = _Recorder(self)
         self._last_beat: datetime | None = None
+        # The last claim filled the batch, so more may be due than this worker holds.
+        self._full = False
         self._last_flap: datetime | None = None
         self._last_match: datetime | None = None
         self._lock = threading.Lock()
@@ -225,6 +227,11 @@ class Worker:
     def wake(self) -> None:
         """Something was queued: run a pass now instead of after the poll interval."""
         self._wake.set()
+
+    def room_made(self) -> None:
+        """Deliveries finished: claim again at once if the last claim left due events."""
+        if self._full:
+            self._wake.set()
 
     def run_pending(self, *, wait: bool = True) -> PassResult:
         """One full pass; with `wait`, webhook deliveries finish before it returns."""
@@ -307,9 +314,13 @@ class Worker:
         while True:
             room = self.settings.worker_batch - len(self._in_flight)
             if room <= 0:
+                self._full = True
                 return
             with self.db.uow() as uow:
                 claimed = events.claim_due(uow, limit=room, kinds=kinds)
+            # A full claim may have left due events behind: finished deliveries wake the
+            # loop to claim them. Otherwise new events wake it (commit hooks, notifications).
+            self._full = len(claimed) >= room
             if not claimed:
                 break
             with self._lock:
@@ -375,8 +386,6 @@ class Worker:
                     if key is not None and not queue:
                         self._waiting.pop(key, None)
                     queue = None
-            # A delivery slot is free: let the loop claim more without waiting for the poll.
-            self.wake()
             if queue is None:
                 return
 
