@@ -86,9 +86,9 @@ def test_request(db: Database, api: tuple[httpx.Client, dict[str, str]]) -> None
     reserve(client, auth)  # the first request warms what is loaded once per process
     with counted(db) as statements:
         reserve(client, auth)
-    # authenticate, find the service, pick a number, lease it, lock the account,
+    # authenticate, find the service, pick and lease a number, lock the account,
     # read its balance, hold the price, write the activation
-    assert len(statements) <= 8, statements
+    assert len(statements) <= 7, statements
 
 
 def test_reject(db: Database, api: tuple[httpx.Client, dict[str, str]]) -> None:
@@ -97,8 +97,8 @@ def test_reject(db: Database, api: tuple[httpx.Client, dict[str, str]]) -> None:
     with counted(db) as statements:
         command(client, auth, cmd="reject", id=rid)
     # authenticate, lock the activation, record the rejection, close it, release the
-    # hold, lock the number, free it if idle, look for waiting bids
-    assert len(statements) <= 8, statements
+    # hold, lock the number, free it if idle (and learn that no bid is waiting)
+    assert len(statements) <= 7, statements
 
 
 def test_request_status_is_one_read(
@@ -124,9 +124,9 @@ def test_a_routed_sms(db: Database, api: tuple[httpx.Client, dict[str, str]]) ->
         ).json()
     assert got["status"] == "routed", got
     # store; savepoint; find the request; route the message; mark the number used;
-    # complete the request; capture the hold (two); lock the number; free it; look
-    # for waiting bids; queue the webhook; release the savepoint
-    assert len(statements) <= 13, statements
+    # complete the request; capture the hold (two); lock the number; free it (and
+    # learn that no bid is waiting); queue the webhook; release the savepoint
+    assert len(statements) <= 12, statements
 
 
 def test_claims_and_records_cost_the_same_for_one_event_or_fifty(

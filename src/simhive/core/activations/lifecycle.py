@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import ColumnElement, exists, or_, select, update
@@ -96,21 +96,29 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
     if number is None or number.lease_group is None:
         return False
     # With the row locked, one statement checks for holders (a new statement sees what
-    # committed while the lock was awaited) and frees the number if there are none.
+    # committed while the lock was awaited), frees the number if there are none, and
+    # says whether any bid is waiting (most of the time none is: no auction to run).
+    now = uow.clock.now()
     freed = uow.session.execute(
         update(Number)
         .where(Number.id == number_id, ~_held())
-        .values(lease_group=None, freed_at=uow.clock.now())
-        .returning(Number.lease_group, Number.freed_at)
+        .values(lease_group=None, freed_at=now)
+        .returning(Number.freed_at, _bids_waiting(now).label("bids"))
         .execution_options(synchronize_session=False)
     ).first()
     if freed is None:
         return False
     set_committed_value(number, "lease_group", None)
     set_committed_value(number, "freed_at", freed.freed_at)
-    if number.online:
+    if number.online and freed.bids:
         offer_number(uow, number)
     return True
+
+
+def _bids_waiting(now: datetime) -> ColumnElement[bool]:
+    return exists().where(
+        Activation.status == fixed(ActivationStatus.AWAITING_MDN), Activation.expires_at > now
+    )
 
 
 def reclaim_idle_leases(uow: UnitOfWork, *, limit: int = 100) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from simhive.core.errors import Conflict, InvalidMdn, NotFound
@@ -114,24 +114,35 @@ def eligible(wanted: Wanted) -> list[object]:
 
 
 def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Number | None:
-    """Lease a free number that suits `wanted` to `group_id`, or None when there is none."""
-    conditions = [Number.lease_group.is_(None), *eligible(wanted)]
+    """Lease a free number that suits `wanted` to `group_id`, or None when there is none.
+
+    One statement picks and leases: an UPDATE of the first suitable free number in
+    hand-out order. On PostgreSQL racing requests skip each other's candidates instead
+    of queueing on them (SKIP LOCKED; NO KEY UPDATE leaves rows that only reference the
+    number free to be written), and the lease is a compare-and-set all the same.
+    """
+    pick = (
+        select(Number.id)
+        .where(Number.lease_group.is_(None), *eligible(wanted))  # type: ignore[arg-type]
+        .order_by(Number.freed_at, Number.id)
+        .limit(1)
+    )
+    if uow.dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, key_share=True)
     for _ in range(8):
-        query = (
-            select(Number)
-            .where(and_(*conditions))  # type: ignore[arg-type]
-            .order_by(Number.freed_at, Number.id)
-            .limit(1)
-        )
-        if uow.dialect == "postgresql":
-            # Racing requests skip each other's candidates instead of queueing on them;
-            # NO KEY UPDATE leaves rows that only reference the number free to be written.
-            query = query.with_for_update(skip_locked=True, key_share=True, of=Number)
-        number = uow.session.scalar(query)
-        if number is None:
+        taken = uow.session.scalars(
+            update(Number)
+            .where(Number.id == pick.scalar_subquery(), Number.lease_group.is_(None))
+            .values(lease_group=group_id)
+            .returning(Number)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).first()
+        if taken is not None:
+            return taken
+        # None free, or (SQLite never; PostgreSQL rarely) the one picked was leased
+        # between the pick and the update: ask again whether any is left.
+        if uow.session.scalar(pick) is None:
             return None
-        if lease(uow, number, group_id=group_id):
-            return number
     return None
 
 
