@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import CTE, and_, case, func, or_, select, update
 
@@ -77,6 +77,25 @@ def enqueue_webhook(
         kind=EventKind.WEBHOOK,
         event_type=event_type,
         target=account.webhook_url,
+        payload=fields,
+        account_id=account.id,
+    )
+
+
+def enqueue_inbound(
+    uow: UnitOfWork, *, account: Account, event_type: str, fields: dict[str, str]
+) -> Event | None:
+    """Queue an inbound SMS to the account's REST inbound URL, if it has one.
+
+    Re-sent until the URL answers 2xx, for `inbound_sms_retry_window_s` (003: 24 hours).
+    """
+    if not account.inbound_url:
+        return None
+    return _new_event(
+        uow,
+        kind=EventKind.INBOUND,
+        event_type=event_type,
+        target=account.inbound_url,
         payload=fields,
         account_id=account.id,
     )
@@ -257,22 +276,23 @@ def record_attempt(
             duration_ms=duration_ms,
         )
     )
-    attempts = uow.session.scalar(select(Event.attempts).where(Event.id == event_id))
-    if attempts is None:
+    row = uow.session.execute(
+        select(Event.attempts, Event.kind, Event.created_at).where(Event.id == event_id)
+    ).first()
+    if row is None:
         raise NotFound(f"no event {event_id}")
+    attempts, kind, created_at = row
     values: dict[str, object] = {"claimed_until": None, "claim_token": None}
+    retry_at = None if ok else _retry_at(uow, kind=kind, attempts=attempts, created_at=created_at)
     if ok:
         status = EventStatus.DELIVERED
         values.update(status=status, finished_at=now)
-    elif attempts > uow.settings.webhook_max_retries:
-        # 000: "five more times at 10-minute intervals and then stop the attempts".
+    elif retry_at is None:
         status = EventStatus.FAILED
         values.update(status=status, finished_at=now)
     else:
         status = EventStatus.PENDING
-        values.update(
-            next_attempt_at=now + timedelta(seconds=uow.settings.webhook_retry_interval_s)
-        )
+        values.update(next_attempt_at=retry_at)
     result = uow.session.execute(
         update(Event)
         .where(
@@ -285,6 +305,26 @@ def record_attempt(
     )
     uow.session.flush()
     return status if result.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def _retry_at(
+    uow: UnitOfWork, *, kind: str, attempts: int, created_at: datetime
+) -> datetime | None:
+    """When a failed event is tried again; None when it is given up."""
+    settings = uow.settings
+    now = uow.clock.now()
+    if kind == EventKind.INBOUND:
+        # 003: "our API will resend the inbound message during next 24 hours", backing
+        # off from `inbound_sms_retry_first_s`; the last attempt falls at the deadline.
+        deadline = created_at + timedelta(seconds=settings.inbound_sms_retry_window_s)
+        if now >= deadline:
+            return None
+        wait = settings.inbound_sms_retry_first_s * 2 ** min(max(attempts - 1, 0), 30)
+        return min(now + timedelta(seconds=min(wait, settings.inbound_sms_retry_max_s)), deadline)
+    if attempts > settings.webhook_max_retries:
+        # 000: "five more times at 10-minute intervals and then stop the attempts".
+        return None
+    return now + timedelta(seconds=settings.webhook_retry_interval_s)
 
 
 def backlog(uow: UnitOfWork) -> int:
