@@ -24,7 +24,9 @@ class TestParseE164:
         assert facts.valid and facts.mobile
         assert facts.range_network == "telenor norge"
 
-    @pytest.mark.parametrize("raw", ["", "+", "abc", "+47abc00000", "12", "+1234567890123456", None])
+    @pytest.mark.parametrize(
+        "raw", ["", "+", "abc", "+47abc00000", "12", "+1234567890123456", None]
+    )
     def test_not_a_number(self, raw: str) -> None:
         assert parse_e164(raw) is None
 
@@ -89,7 +91,9 @@ class TestNetworkCode:
         found = network_code("IN", "Reliance Jio")
         assert found is not None and found.brand == "Jio" and found.mccmnc.startswith("405")
 
-    @pytest.mark.parametrize(("region", "name"), [("NO", "No Such Operator"), (None, "x"), ("NO", "")])
+    @pytest.mark.parametrize(
+        ("region", "name"), [("NO", "No Such Operator"), (None, "x"), ("NO", "")]
+    )
     def test_unknown_is_none(self, region: str | None, name: str) -> None:
         assert network_code(region, name) is None
 

@@ -69,9 +69,7 @@ def sms(db: Database, clock: FrozenClock, mdn: str, *, ref: str = "r1", text: st
 
 def inbound_events(db: Database) -> list[Event]:
     with db.uow(write=False) as uow:
-        return list(
-            uow.session.scalars(select(Event).where(Event.kind == EventKind.INBOUND.value))
-        )
+        return list(uow.session.scalars(select(Event).where(Event.kind == EventKind.INBOUND.value)))
 
 
 class TestInboundSms:
