@@ -154,10 +154,11 @@ class Settings(BaseSettings):
         "range in the window; more are SUSPICIOUS (SMS pumping walks a range).",
     )
     fraud_ip_limit: int = Field(
-        20,
+        50,
         ge=1,
         description="Fraud guard: verification attempts one account may make for one end-user "
-        "address (`ip`; an IPv6 /64) in the window; more are SUSPICIOUS.",
+        "address (`ip`; an IPv6 /64) in the window; more are SUSPICIOUS. Carrier NAT puts "
+        "many real users behind one address: see BENCHMARKS.md before lowering it.",
     )
     fraud_number_limit: int = Field(
         5,

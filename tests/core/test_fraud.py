@@ -133,10 +133,10 @@ class TestGuard:
 
     def test_ip_velocity_counts_an_ipv6_64_as_one(self, db: Database) -> None:
         alice = world.customer(db)
-        for i in range(20):
-            assert check(
-                db, f"+49151{i:02d}345678", account_id=alice.id, ip=f"2001:db8::{i}"
-            ).passed
+        # As many numbers as the limit, each in a range of its own, from one /64.
+        for i in range(db.settings.fraud_ip_limit):
+            number = f"+4915112{i:03d}678"
+            assert check(db, number, account_id=alice.id, ip=f"2001:db8::{i:x}").passed
         verdict = check(db, GERMANY, account_id=alice.id, ip="2001:db8::ffff")
         assert codes(verdict) == ["ip_velocity"]
         assert "address 2001:db8::/64" in verdict.reasons[0]

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from simhive.core.errors import InvalidParameter, NotFound
@@ -231,16 +231,20 @@ def _counts(
     """Attempts per key over the window (the buckets that overlap it)."""
     settings = uow.settings
     since = int(uow.clock.now().timestamp()) - settings.fraud_window_s - settings.fraud_bucket_s
+    wanted = set(keys)
+    # Two IN lists (one cached statement shape) rather than an OR per key; pairs that
+    # only match across kinds are dropped below.
     rows = uow.session.execute(
         select(FraudCounter.kind, FraudCounter.key, func.sum(FraudCounter.attempts))
         .where(
             FraudCounter.account_id == account_id,
             FraudCounter.bucket > since,
-            or_(*(and_(FraudCounter.kind == k, FraudCounter.key == v) for k, v in keys)),
+            FraudCounter.kind.in_(sorted({kind for kind, _ in wanted})),
+            FraudCounter.key.in_(sorted({key for _, key in wanted})),
         )
         .group_by(FraudCounter.kind, FraudCounter.key)
     ).all()
-    return {(kind, key): int(total or 0) for kind, key, total in rows}
+    return {(kind, key): int(total or 0) for kind, key, total in rows if (kind, key) in wanted}
 
 
 def _neighbours(digits: str, span: int) -> list[str]:
