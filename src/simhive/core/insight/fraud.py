@@ -278,16 +278,16 @@ def _guard(
     window = settings.fraud_window_s
     reasons = []
     for kind, key, limit, what in (
-        (Counted.RANGE, prefix, settings.fraud_range_limit, f"range +{prefix}{'x' * span}"),
-        (Counted.IP, address, settings.fraud_ip_limit, f"address {address}"),
-        (Counted.NUMBER, digits, settings.fraud_number_limit, f"number {facts.e164}"),
+        (Counted.RANGE, prefix, settings.fraud_range_limit, f"to range +{prefix}{'x' * span}"),
+        (Counted.IP, address, settings.fraud_ip_limit, f"from address {address}"),
+        (Counted.NUMBER, digits, settings.fraud_number_limit, f"to number {facts.e164}"),
     ):
         if key is None:
             continue
         seen = counts.get((kind.value, key), 0) + extra
         if seen > limit:
             reasons.append(
-                f"{kind.value}_velocity: {seen} attempts to {what} in {window} s, more than {limit}"
+                f"{kind.value}_velocity: {seen} attempts {what} in {window} s, more than {limit}"
             )
     tried = sum(1 for n in near if counts.get((Counted.NUMBER.value, n), 0) > 0)
     if tried >= settings.fraud_sequential_limit:
