@@ -113,6 +113,78 @@ class Settings(BaseSettings):
         "worker's batch.",
     )
 
+    inbound_sms_retry_window_s: int = Field(
+        86400,
+        ge=1,
+        description="Seconds an inbound SMS keeps being re-sent to an account's REST inbound URL "
+        "until it answers 2xx (003: during the next 24 hours).",
+    )
+    inbound_sms_retry_first_s: int = Field(
+        30,
+        ge=1,
+        description="Seconds before the first retry of an inbound SMS to the REST inbound URL; "
+        "each later wait doubles, up to `inbound_sms_retry_max_s`.",
+    )
+    inbound_sms_retry_max_s: int = Field(
+        3600, ge=1, description="Longest wait between two attempts of an inbound SMS delivery."
+    )
+
+    fraud_window_s: int = Field(
+        3600,
+        ge=1,
+        description="Fraud guard: seconds over which verification attempts are counted "
+        "(a sliding window made of `fraud_bucket_s` buckets).",
+    )
+    fraud_bucket_s: int = Field(
+        60,
+        ge=1,
+        description="Fraud guard: the width of one counting bucket; the window slides by it.",
+    )
+    fraud_range_digits: int = Field(
+        3,
+        ge=1,
+        le=6,
+        description="Fraud guard: a number range is the number without its last N digits "
+        "(3: blocks of 1,000 numbers).",
+    )
+    fraud_range_limit: int = Field(
+        10,
+        ge=1,
+        description="Fraud guard: verification attempts one account may send into one number "
+        "range in the window; more are SUSPICIOUS (SMS pumping walks a range).",
+    )
+    fraud_ip_limit: int = Field(
+        50,
+        ge=1,
+        description="Fraud guard: verification attempts one account may make for one end-user "
+        "address (`ip`; an IPv6 /64) in the window; more are SUSPICIOUS. Carrier NAT puts "
+        "many real users behind one address: see BENCHMARKS.md before lowering it.",
+    )
+    fraud_number_limit: int = Field(
+        5,
+        ge=1,
+        description="Fraud guard: verification attempts one account may send to one number in "
+        "the window; more are SUSPICIOUS.",
+    )
+    fraud_sequential_span: int = Field(
+        5,
+        ge=1,
+        description="Fraud guard: numbers within this distance of a number are its neighbours "
+        "(+44 7700 900105 and +44 7700 900101 are 4 apart).",
+    )
+    fraud_sequential_limit: int = Field(
+        3,
+        ge=1,
+        description="Fraud guard: a number is SUSPICIOUS when the account tried this many of its "
+        "neighbours in the window (runs of sequential numbers).",
+    )
+    fraud_high_risk_prefixes: str = Field(
+        "870,881,882,883",
+        description="Fraud guard: comma-separated E.164 prefixes treated as high-risk "
+        "(SUSPICIOUS). The default lists the satellite and international-network codes that "
+        "international revenue share fraud uses most.",
+    )
+
     worker_poll_s: float = Field(0.2, description="Seconds a worker sleeps when idle.")
     worker_match_s: float = Field(
         5.0,

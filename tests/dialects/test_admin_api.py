@@ -68,6 +68,12 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("GET", "/rentals", "rentals", None),
     ("GET", "/reports", "rentals", None),
     ("POST", "/reports/1/resolve", "rentals", {"outcome": "dismissed", "reason": "fine"}),
+    ("POST", "/rentals", "rentals", {"account": "root", "mdn": "12125550123"}),
+    ("GET", "/insight/hlr?number=%2B4790000000", "insight", None),
+    ("GET", "/fraud/check?number=4790000000", "insight", None),
+    ("GET", "/fraud/blocks", "insight", None),
+    ("POST", "/fraud/blocks", "insight", {"prefix": "+47"}),
+    ("DELETE", "/fraud/blocks/47", "insight", None),
 ]
 
 

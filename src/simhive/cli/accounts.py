@@ -27,6 +27,7 @@ def _account_table(info: AccountInfo) -> Table:
         ("available", format_amount(info.available)),
         ("webhook", info.webhook_url or "-"),
         ("webhook secret", info.webhook_secret),
+        ("inbound SMS URL", info.inbound_url or "-"),
         ("request_status shape", info.status_shape),
     ):
         table.add_row(key, value)
@@ -94,18 +95,27 @@ def account_set(
     name: str,
     webhook_url: Annotated[str | None, typer.Option(help="Where webhooks go.")] = None,
     no_webhook: Annotated[bool, typer.Option("--no-webhook", help="Stop webhooks.")] = False,
+    inbound_url: Annotated[
+        str | None,
+        typer.Option(help="Where SMS to rented numbers go as JSON (the REST API's inbound SMS)."),
+    ] = None,
+    no_inbound_url: Annotated[
+        bool, typer.Option("--no-inbound-url", help="Stop inbound SMS posts.")
+    ] = False,
     status_shape: Annotated[
         StatusShape | None, typer.Option(help="request_status as an array or a bare object.")
     ] = None,
     active: Annotated[bool | None, typer.Option("--active/--inactive")] = None,
 ) -> None:
-    """Change an account's webhook URL, request_status shape or active flag."""
+    """Change an account's webhook URL, inbound SMS URL, request_status shape or active flag."""
     info = run(
         lambda: ops.set_account(
             database(),
             name=name,
             webhook_url=webhook_url,
             clear_webhook=no_webhook,
+            inbound_url=inbound_url,
+            clear_inbound=no_inbound_url,
             status_shape=status_shape,
             active=active,
         )

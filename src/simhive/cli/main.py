@@ -10,7 +10,17 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from simhive.cli import accounts, admin_tokens, clock, events, numbers, rentals, services, sms
+from simhive.cli import (
+    accounts,
+    admin_tokens,
+    clock,
+    events,
+    insight,
+    numbers,
+    rentals,
+    services,
+    sms,
+)
 from simhive.cli.common import console, database, run, settings
 from simhive.operations.demo import seed_demo
 from simhive.settings import Settings
@@ -29,9 +39,11 @@ for sub, name in (
     (rentals.reports_app, "reports"),
     (admin_tokens.app, "admin-token"),
     (clock.app, "clock"),
+    (insight.fraud_app, "fraud"),
     (webhooks_app, "webhooks"),
 ):
     app.add_typer(sub, name=name)
+app.command("hlr")(insight.hlr)
 
 
 # -- serving -------------------------------------------------------------------

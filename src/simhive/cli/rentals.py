@@ -40,6 +40,38 @@ def rentals_list(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -
     console.print(table)
 
 
+@app.command("create")
+def rentals_create(
+    account: str,
+    mdn: Annotated[str, typer.Option(help="The number to rent, like 12125550100.")],
+    days: Annotated[int, typer.Option(help="3 or 30, as the long-term prices go.")] = 30,
+    service: Annotated[str, typer.Option(help="The service, or Unlimited for any.")] = "Unlimited",
+    free: Annotated[
+        bool, typer.Option("--free", help="Do not charge the account (it is charged by default).")
+    ] = False,
+    autorenew: Annotated[bool, typer.Option("--autorenew", help="Renew at expiry (charged).")] = (
+        False
+    ),
+) -> None:
+    """Rent a number to an account; the account pays the long-term price unless --free."""
+    r = run(
+        lambda: ops.create_rental(
+            database(),
+            account=account,
+            mdn=mdn,
+            days=days,
+            service=service,
+            free=free,
+            autorenew=autorenew,
+        )
+    )
+    expires = r.expires_at.isoformat(timespec="seconds") if r.expires_at else "-"
+    console.print(
+        f"rental {r.id}: {r.mdn} to {r.account} for {r.service}, {r.days} days, "
+        f"{format_amount(r.price)} charged, expires {expires}"
+    )
+
+
 @reports_app.command("list")
 def reports_list(
     status: Annotated[ReportStatus | None, typer.Option(help="Only reports in this state.")] = None,

@@ -38,6 +38,7 @@ class ErrorCode(StrEnum):
     MDN_OFFLINE = "mdn_offline"
     INVALID_RECIPIENT = "invalid_recipient"
     INVALID_SMS_TEXT = "invalid_sms_text"
+    INVALID_NUMBER = "invalid_number"
 
 
 class CoreError(Exception):
@@ -183,10 +184,11 @@ class NotFound(CoreError):
 class InvalidWebhookUrl(CoreError):
     code = ErrorCode.INVALID_WEBHOOK_URL
 
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(f"webhook URL {url!r} refused: {reason}", url=url, reason=reason)
+    def __init__(self, url: str, reason: str, *, kind: str = "webhook") -> None:
+        super().__init__(f"{kind} URL {url!r} refused: {reason}", url=url, reason=reason, kind=kind)
         self.url = url
         self.reason = reason
+        self.kind = kind
 
 
 class LoginThrottled(CoreError):
@@ -266,3 +268,13 @@ class InvalidSmsText(CoreError):
         self.length = length
         self.limit = limit
         self.blank = blank
+
+
+class InvalidNumber(CoreError):
+    """Not a phone number in international format (E.164, with or without `+`)."""
+
+    code = ErrorCode.INVALID_NUMBER
+
+    def __init__(self, value: str) -> None:
+        super().__init__(f"invalid number {value!r}", value=value)
+        self.value = value

@@ -4,6 +4,7 @@ from simhive.core.accounts.models import Account, ApiKey
 from simhive.core.activations.models import Activation
 from simhive.core.catalog.models import Service
 from simhive.core.events.models import Event, EventAttempt
+from simhive.core.insight.models import FraudBlock, FraudCounter
 from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
@@ -22,6 +23,8 @@ __all__ = [
     "ClockOffset",
     "Event",
     "EventAttempt",
+    "FraudBlock",
+    "FraudCounter",
     "Hold",
     "LedgerEntry",
     "Message",

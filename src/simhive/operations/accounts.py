@@ -35,6 +35,7 @@ class AccountInfo:
     active: bool
     webhook_url: str | None
     webhook_secret: str
+    inbound_url: str | None
     status_shape: str
     balance: Decimal
     available: Decimal
@@ -49,6 +50,7 @@ def _info(uow: UnitOfWork, account: Account) -> AccountInfo:
         active=account.active,
         webhook_url=account.webhook_url,
         webhook_secret=account.webhook_secret,
+        inbound_url=account.inbound_url,
         status_shape=account.status_shape,
         balance=ledger.balance(uow, account.id),
         available=ledger.available(uow, account.id),
@@ -125,12 +127,17 @@ def set_account(
     name: str,
     webhook_url: str | None = None,
     clear_webhook: bool = False,
+    inbound_url: str | None = None,
+    clear_inbound: bool = False,
     status_shape: StatusShape | None = None,
     active: bool | None = None,
 ) -> AccountInfo:
-    """Change an account's settings; core refuses a webhook URL that may not be a target."""
+    """Change an account's settings; core refuses a webhook or inbound URL that may not be
+    a target."""
     if webhook_url is not None:
         _fits("webhook_url", webhook_url, WEBHOOK_URL_LENGTH)
+    if inbound_url is not None:
+        _fits("inbound_url", inbound_url, WEBHOOK_URL_LENGTH)
     with db.uow() as uow:
         account = accounts.find_account(uow, name)
         accounts.update_account(
@@ -138,6 +145,8 @@ def set_account(
             account=account,
             webhook_url=webhook_url,
             clear_webhook=clear_webhook,
+            inbound_url=inbound_url,
+            clear_inbound=clear_inbound,
             status_shape=status_shape,
             active=active,
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from simhive.core.accounts import service as accounts
 from simhive.core.accounts.models import Account
 from simhive.core.catalog.models import Service
 from simhive.core.inventory.models import Number
@@ -49,6 +50,34 @@ def _info(uow: UnitOfWork, rental: Rental) -> RentalInfo:
         expires_at=rental.expires_at,
         forward_to=rental.forward_to,
     )
+
+
+def create_rental(
+    db: Database,
+    *,
+    account: str,
+    mdn: str,
+    days: int = 30,
+    service: str = "Unlimited",
+    free: bool = False,
+    autorenew: bool = False,
+) -> RentalInfo:
+    """Rent a number to an account, as the customer's `ltr_rent` with `mdn` would.
+
+    Charged at the service's long-term price unless `free`; a free rental costs nothing
+    now, is refunded nothing, and its renewals (if autorenew) are charged as usual.
+    """
+    with db.uow() as uow:
+        holder = accounts.find_account(uow, account)
+        made = rentals.rent(
+            uow,
+            account=holder,
+            request=rentals.RentRequest(service=service, days=days, mdn=mdn, autorenew=autorenew),
+            charge=not free,
+        )
+        rental = uow.session.get(Rental, made.id)
+        assert rental is not None
+        return _info(uow, rental)
 
 
 def list_rentals(db: Database, *, limit: int = 100) -> list[RentalInfo]:

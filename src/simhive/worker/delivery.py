@@ -202,18 +202,28 @@ def webhook_client(
     )
 
 
-def signed_request(event: ClaimedEvent, *, now: datetime) -> tuple[bytes, dict[str, str]]:
-    """The exact body and the Standard Webhooks headers for an event."""
-    body = urlencode(event.payload)
+FORM = "application/x-www-form-urlencoded"
+
+
+def signed_request(
+    event: ClaimedEvent,
+    *,
+    now: datetime,
+    body: bytes | None = None,
+    content_type: str = FORM,
+) -> tuple[bytes, dict[str, str]]:
+    """The exact body (the payload form-encoded unless given) and the Standard Webhooks
+    headers for an event."""
+    text = urlencode(event.payload) if body is None else body.decode()
     headers = {
-        "content-type": "application/x-www-form-urlencoded",
+        "content-type": content_type,
         "user-agent": "simhive-webhooks/1",
         "webhook-id": event.public_id,
         "webhook-timestamp": str(int(now.timestamp())),
     }
     if event.secret:
-        headers["webhook-signature"] = Webhook(event.secret).sign(event.public_id, now, body)
-    return body.encode(), headers
+        headers["webhook-signature"] = Webhook(event.secret).sign(event.public_id, now, text)
+    return text.encode(), headers
 
 
 def deliver(
@@ -223,12 +233,15 @@ def deliver(
     now: datetime,
     allow_private: bool,
     attempt_s: float,
+    body: bytes | None = None,
+    content_type: str = FORM,
+    any_2xx: bool = False,
 ) -> Outcome:
-    """One attempt; any answer but 200 (a redirect included) is a failure."""
+    """One attempt; any answer but 200 (any 2xx with `any_2xx`; never a redirect) fails."""
     problem = url_problem(event.target, allow_private=allow_private)
     if problem is not None:
         return Outcome(ok=False, error=f"refused: {problem}")
-    body, headers = signed_request(event, now=now)
+    body, headers = signed_request(event, now=now, body=body, content_type=content_type)
     started = time.perf_counter()
     token = _attempt_deadline.set(time.monotonic() + attempt_s)
     try:
@@ -245,8 +258,8 @@ def deliver(
     finally:
         _attempt_deadline.reset(token)
     elapsed = int((time.perf_counter() - started) * 1000)
-    if status == 200:
-        return Outcome(ok=True, status_code=200, duration_ms=elapsed)
+    if status == 200 or (any_2xx and 200 <= status < 300):
+        return Outcome(ok=True, status_code=status, duration_ms=elapsed)
     return Outcome(ok=False, status_code=status, error=f"HTTP {status}", duration_ms=elapsed)
 
 

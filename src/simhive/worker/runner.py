@@ -28,12 +28,14 @@ from simhive.core.activations import lifecycle
 from simhive.core.errors import CoreError
 from simhive.core.events import service as events
 from simhive.core.events.models import EventKind
+from simhive.core.insight import fraud
 from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.core.rentals import service as rentals
 from simhive.db.notify import OUTBOX_CHANNEL, Listener
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
+from simhive.dialects.rest import inbound as rest_inbound
 from simhive.kit.clock import wall_now
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
 from simhive.worker import delivery, inbound
@@ -53,6 +55,7 @@ class PassResult:
     ticked: int = 0
     delivered: int = 0
     failed: int = 0
+    pruned: int = 0
 
 
 class _Health:
@@ -222,6 +225,7 @@ class Worker:
         self._full = False
         self._last_flap: datetime | None = None
         self._last_match: datetime | None = None
+        self._last_prune: datetime | None = None
         self._lock = threading.Lock()
 
     def wake(self) -> None:
@@ -248,6 +252,9 @@ class Worker:
                 result.assigned = rentals.assign_reserved(uow)
         with self.db.uow() as uow:
             result.renewed = rentals.renew_due(uow)
+        if self._prune_due():
+            with self.db.uow() as uow:
+                result.pruned = fraud.prune(uow)
         result.rerouted = self._reroute_stranded()
         result.ticked = self._tick_gateways()
         self._deliver_due(result, wait=wait)
@@ -263,6 +270,15 @@ class Worker:
             if routed is not None and routed.status != "received":
                 rerouted += 1
         return rerouted
+
+    def _prune_due(self) -> bool:
+        """Once a minute: drop the fraud guard's counter buckets no window reaches."""
+        now = self.db.clock.now()
+        last = self._last_prune
+        if last is not None and 0 <= (now - last).total_seconds() < 60:
+            return False
+        self._last_prune = now
+        return True
 
     def _match_due(self) -> bool:
         now = self.db.clock.now()
@@ -310,7 +326,7 @@ class Worker:
     def _deliver_due(self, result: PassResult, *, wait: bool) -> None:
         # Extend our claims first, so no pass (ours or another worker's) takes them over.
         self._heartbeat()
-        kinds = (EventKind.WEBHOOK.value, EventKind.GATEWAY.value)
+        kinds = tuple(kind.value for kind in EventKind)
         while True:
             room = self.settings.worker_batch - len(self._in_flight)
             if room <= 0:
@@ -356,7 +372,7 @@ class Worker:
         threads than that; its other claimed events wait here, their claims kept.
         """
         done: Future[None] = Future()
-        key = event.target if event.kind == EventKind.WEBHOOK else None
+        key = event.target if event.kind != EventKind.GATEWAY else None
         with self._lock:
             self._in_flight.add(done)
             if key is not None and self._running.get(key, 0) >= self._per_target:
@@ -420,6 +436,19 @@ class Worker:
         try:
             if event.kind == EventKind.GATEWAY:
                 outcome = self._call_gateway(event)
+            elif event.kind == EventKind.INBOUND:
+                # 003's inbound SMS: JSON, and any 2xx answer counts as received.
+                outcome = delivery.deliver(
+                    self.http,
+                    event,
+                    now=wall_now(self.db.clock),
+                    allow_private=self.settings.webhook_allow_private,
+                    attempt_s=self.settings.webhook_timeout_s,
+                    body=rest_inbound.render(event.payload),
+                    content_type=rest_inbound.CONTENT_TYPE,
+                    any_2xx=True,
+                )
+                WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
             else:
                 # Core queued facts; the account's webhook speaks the command API.
                 body = command_webhooks.render(event.event_type, event.payload, self.settings)
@@ -446,7 +475,7 @@ class Worker:
             if status is None:
                 log.warning("event %s: claim lost during the attempt; outcome dropped", event.id)
                 return
-            if event.kind == EventKind.WEBHOOK:
+            if event.kind != EventKind.GATEWAY:
                 WEBHOOK_DELIVERIES.labels(
                     "delivered" if outcome.ok else ("given_up" if status == "failed" else "failed")
                 ).inc()

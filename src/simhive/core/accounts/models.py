@@ -33,6 +33,8 @@ class Account(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     webhook_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     webhook_secret: Mapped[str] = mapped_column(String(64))
+    # Where the REST dialect's inbound SMS go (003 "Inbound SMS"), as JSON.
+    inbound_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     status_shape: Mapped[str] = mapped_column(String(8), default=StatusShape.ARRAY)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -338,17 +338,28 @@ def update_account(
     account: Account,
     webhook_url: str | None = None,
     clear_webhook: bool = False,
+    inbound_url: str | None = None,
+    clear_inbound: bool = False,
     status_shape: StatusShape | None = None,
     active: bool | None = None,
 ) -> Account:
-    """Change an account's settings; a webhook URL that may not be a target is refused."""
+    """Change an account's settings; a webhook or inbound URL that may not be a target is
+    refused (the same rules: both are posted to by the worker)."""
+    allow_private = uow.settings.webhook_allow_private
     if clear_webhook:
         account.webhook_url = None
     elif webhook_url is not None:
-        problem = targets.url_problem(webhook_url, allow_private=uow.settings.webhook_allow_private)
+        problem = targets.url_problem(webhook_url, allow_private=allow_private)
         if problem is not None:
             raise InvalidWebhookUrl(webhook_url, problem)
         account.webhook_url = webhook_url
+    if clear_inbound:
+        account.inbound_url = None
+    elif inbound_url is not None:
+        problem = targets.url_problem(inbound_url, allow_private=allow_private)
+        if problem is not None:
+            raise InvalidWebhookUrl(inbound_url, problem, kind="inbound")
+        account.inbound_url = inbound_url
     if status_shape is not None:
         account.status_shape = status_shape
     if active is not None:

@@ -13,8 +13,9 @@ from simhive.db.types import UtcDateTime
 
 
 class EventKind(StrEnum):
-    WEBHOOK = "webhook"
+    WEBHOOK = "webhook"  # the account's webhook URL: the command API's form-encoded events
     GATEWAY = "gateway"
+    INBOUND = "inbound"  # the account's REST inbound URL: 003's inbound SMS as JSON
 
 
 class EventStatus(StrEnum):

@@ -6,14 +6,14 @@ import json
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import func, insert, or_, select, tuple_, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
 from simhive.core.events.models import Event, EventAttempt, EventKind, EventStatus
-from simhive.db.types import UtcDateTime, fixed
+from simhive.db.types import fixed
 from simhive.db.uow import UnitOfWork
 
 # The webhook events core emits: domain facts, worded by each dialect when delivered.
@@ -78,6 +78,25 @@ def enqueue_webhook(
         kind=EventKind.WEBHOOK,
         event_type=event_type,
         target=account.webhook_url,
+        payload=fields,
+        account_id=account.id,
+    )
+
+
+def enqueue_inbound(
+    uow: UnitOfWork, *, account: Account, event_type: str, fields: dict[str, str]
+) -> Event | None:
+    """Queue an inbound SMS to the account's REST inbound URL, if it has one.
+
+    Re-sent until the URL answers 2xx, for `inbound_sms_retry_window_s` (003: 24 hours).
+    """
+    if not account.inbound_url:
+        return None
+    return _new_event(
+        uow,
+        kind=EventKind.INBOUND,
+        event_type=event_type,
+        target=account.inbound_url,
         payload=fields,
         account_id=account.id,
     )
@@ -291,30 +310,62 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
             .execution_options(synchronize_session=False)
         )
         decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
-    held = [(a.event_id, a.token) for a in attempts if not a.ok]
-    if held:
-        # 000: "five more times at 10-minute intervals and then stop the attempts".
-        give_up = Event.attempts > uow.settings.webhook_max_retries
-        retry_at = literal(
-            now + timedelta(seconds=uow.settings.webhook_retry_interval_s), UtcDateTime()
-        )
-        failed = uow.session.execute(
-            update(Event)
-            .where(
-                tuple_(Event.id, Event.claim_token).in_(held), Event.status == EventStatus.PENDING
+    failed = [a for a in attempts if not a.ok]
+    if failed:
+        # Failures are few: each event's next try depends on its kind and history.
+        rows = uow.session.execute(
+            select(Event.id, Event.attempts, Event.kind, Event.created_at).where(
+                Event.id.in_([a.event_id for a in failed])
             )
-            .values(
-                status=case((give_up, EventStatus.FAILED.value), else_=EventStatus.PENDING.value),
-                finished_at=case((give_up, literal(now, UtcDateTime())), else_=None),
-                next_attempt_at=case((give_up, Event.next_attempt_at), else_=retry_at),
-                claimed_until=None,
-                claim_token=None,
+        ).all()
+        known = {row.id: row for row in rows}
+        for a in failed:
+            row = known.get(a.event_id)
+            if row is None:
+                raise NotFound(f"no event {a.event_id}")
+            retry_at = _retry_at(
+                uow, kind=row.kind, attempts=row.attempts, created_at=row.created_at
             )
-            .returning(Event.id, Event.status)
-            .execution_options(synchronize_session=False)
-        )
-        decided.update((event_id, status) for event_id, status in failed.all())
+            values: dict[str, object] = {"claimed_until": None, "claim_token": None}
+            if retry_at is None:
+                values.update(status=EventStatus.FAILED, finished_at=now)
+            else:
+                values.update(next_attempt_at=retry_at)
+            result = uow.session.execute(
+                update(Event)
+                .where(
+                    Event.id == a.event_id,
+                    Event.claim_token == a.token,
+                    Event.status == EventStatus.PENDING,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                decided[a.event_id] = (
+                    EventStatus.FAILED if retry_at is None else EventStatus.PENDING
+                )
     return [decided.get(a.event_id) for a in attempts]
+
+
+def _retry_at(
+    uow: UnitOfWork, *, kind: str, attempts: int, created_at: datetime
+) -> datetime | None:
+    """When a failed event is tried again; None when it is given up."""
+    settings = uow.settings
+    now = uow.clock.now()
+    if kind == EventKind.INBOUND:
+        # 003: "our API will resend the inbound message during next 24 hours", backing
+        # off from `inbound_sms_retry_first_s`; the last attempt falls at the deadline.
+        deadline = created_at + timedelta(seconds=settings.inbound_sms_retry_window_s)
+        if now >= deadline:
+            return None
+        wait = settings.inbound_sms_retry_first_s * 2 ** min(max(attempts - 1, 0), 30)
+        return min(now + timedelta(seconds=min(wait, settings.inbound_sms_retry_max_s)), deadline)
+    if attempts > settings.webhook_max_retries:
+        # 000: "five more times at 10-minute intervals and then stop the attempts".
+        return None
+    return now + timedelta(seconds=settings.webhook_retry_interval_s)
 
 
 def backlog(uow: UnitOfWork) -> int:

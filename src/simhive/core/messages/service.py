@@ -205,6 +205,8 @@ def _deliver_to_rental(
     facts["ltr_id"] = str(rental.id)
     facts["first_ltr_id"] = str(rental.first_id or rental.id)
     events.enqueue_webhook(uow, account=account, event_type=events.RENTAL_MESSAGE, fields=facts)
+    # 003 "Inbound SMS": a rented number's SMS also goes to the REST inbound URL, as JSON.
+    events.enqueue_inbound(uow, account=account, event_type=events.RENTAL_MESSAGE, fields=facts)
     uow.session.flush()
     return Routed(message.id, MessageStatus.ROUTED, service.name, rental_id=rental.id)
 

@@ -139,8 +139,14 @@ def _geo(request: RentRequest) -> tuple[str, str]:
     return "", ""
 
 
-def rent(uow: UnitOfWork, *, account: Account, request: RentRequest) -> RentalView:
-    """Rent a number for 3 or 30 days, renew one that is or was the account's, or reserve."""
+def rent(
+    uow: UnitOfWork, *, account: Account, request: RentRequest, charge: bool = True
+) -> RentalView:
+    """Rent a number for 3 or 30 days, renew one that is or was the account's, or reserve.
+
+    `charge=False` is the operator's free rental: no debit, a price of 0 (so nothing is
+    refunded later); a renewal of it is charged as usual.
+    """
     if request.days not in DURATIONS:
         raise InvalidParameter("duration", str(request.days), "duration must be 3 or 30")
     (service,) = catalog.find_services(uow, [request.service])
@@ -148,7 +154,7 @@ def rent(uow: UnitOfWork, *, account: Account, request: RentRequest) -> RentalVi
     if request.reserve and not any_service:
         raise InvalidParameter("reserve", "true", "reserve is for the Unlimited service only")
     area_code, state = _geo(request)
-    price = _price(uow, service, request.days)
+    price = _price(uow, service, request.days) if charge else 0
     now = uow.clock.now()
     if request.mdn:
         return _rent_mdn(uow, account, service, request, price)
@@ -177,7 +183,7 @@ def rent(uow: UnitOfWork, *, account: Account, request: RentRequest) -> RentalVi
     uow.session.add(rental)
     uow.session.flush()
     rental.first_id = rental.id
-    fee = from_cents(0) if not request.reserve else uow.settings.ltr_reserve_fee
+    fee = uow.settings.ltr_reserve_fee if request.reserve and charge else from_cents(0)
     _bill(uow, account, rental, service, number, extra=fee)
     return view(uow, rental)
 
@@ -296,13 +302,14 @@ def _bill(
 ) -> None:
     """Debit the rental now and log it as a `Billing` message (004), never read by read_sms."""
     amount = from_cents(rental.price_cents) + extra
-    ledger.charge(
-        uow,
-        account_id=account.id,
-        amount=amount,
-        reference=f"rental:{rental.id}",
-        memo=f"rental {rental.id}",
-    )
+    if amount > 0:
+        ledger.charge(
+            uow,
+            account_id=account.id,
+            amount=amount,
+            reference=f"rental:{rental.id}",
+            memo=f"rental {rental.id}",
+        )
     what = f"{number.mdn}" if number else "the next free number"
     messages.record_billing(
         uow,

@@ -34,6 +34,9 @@ class AccountView(BaseModel):
     active: bool
     webhook_url: str | None
     webhook_secret: str
+    inbound_url: str | None = Field(
+        description="Where SMS to the account's rented numbers are posted as JSON (REST API)."
+    )
     status_shape: str
     balance: str
     available: str
@@ -46,6 +49,8 @@ class AccountCreated(AccountView):
 class AccountUpdate(BaseModel):
     webhook_url: Url | None = None
     clear_webhook: bool = False
+    inbound_url: Url | None = None
+    clear_inbound: bool = False
     status_shape: StatusShape | None = None
     active: bool | None = None
 
@@ -97,6 +102,8 @@ def router(db: Database, guard: Guard) -> APIRouter:
             name=name,
             webhook_url=body.webhook_url,
             clear_webhook=body.clear_webhook,
+            inbound_url=body.inbound_url,
+            clear_inbound=body.clear_inbound,
             status_shape=body.status_shape,
             active=body.active,
         )

@@ -17,6 +17,7 @@ from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
 from simhive.dialects.admin import clock as clock_routes
 from simhive.dialects.admin import events as event_routes
+from simhive.dialects.admin import insight as insight_routes
 from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import rentals as rental_routes
 from simhive.dialects.admin import services as service_routes
@@ -65,7 +66,8 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         title="simhive admin API",
         version="1",
-        description="Accounts, money, services, numbers, inbound SMS and webhook events.",
+        description="Accounts, money, services, numbers, inbound SMS, webhook events, rentals, "
+        "number insight (HLR, fraud check and block list).",
     )
 
     @app.exception_handler(CoreError)
@@ -106,6 +108,7 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         sms_routes,
         event_routes,
         rental_routes,
+        insight_routes,
     ):
         app.include_router(domain.router(db, guard))
     # Sandbox mode only: each route answers 409 on a deployment without it.

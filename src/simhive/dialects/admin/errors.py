@@ -38,6 +38,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.MDN_OFFLINE: 409,
     ErrorCode.INVALID_RECIPIENT: 422,
     ErrorCode.INVALID_SMS_TEXT: 422,
+    ErrorCode.INVALID_NUMBER: 422,
 }
 
 

@@ -24,3 +24,7 @@ Short = Annotated[str, StringConstraints(max_length=16), AfterValidator(_no_nul)
 Mdn = Annotated[str, StringConstraints(min_length=1, max_length=32), AfterValidator(_no_nul)]
 Sender = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_no_nul)]
 SmsText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(_no_nul)]
+# An account named by its username or its email.
+AccountName = Annotated[
+    str, StringConstraints(min_length=1, max_length=254), AfterValidator(_no_nul)
+]

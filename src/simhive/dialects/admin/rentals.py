@@ -13,6 +13,7 @@ from simhive.core.rentals.models import ReportOutcome, ReportStatus
 from simhive.core.rentals.reports import ReportView as Report
 from simhive.db.uow import Database
 from simhive.dialects.admin.auth import Guard, Operator, Scope
+from simhive.dialects.admin.fields import AccountName, Mdn
 from simhive.kit.money import format_amount, from_cents
 from simhive.operations import rentals as ops
 
@@ -29,6 +30,15 @@ class RentalView(BaseModel):
     autorenew: bool
     expires_at: datetime | None
     forward_to: str | None
+
+
+class RentalCreate(BaseModel):
+    account: AccountName
+    mdn: Mdn
+    days: int = Field(30, description="3 or 30.")
+    service: str = Field("Unlimited", min_length=1, max_length=64)
+    free: bool = Field(False, description="Do not charge the account (charged by default).")
+    autorenew: bool = False
 
 
 class ReportView(BaseModel):
@@ -76,6 +86,20 @@ def router(db: Database, guard: Guard) -> APIRouter:
             RentalView(**{**r.__dict__, "price": format_amount(r.price)})
             for r in ops.list_rentals(db, limit=limit)
         ]
+
+    @routes.post("/rentals", status_code=201)
+    def create_rental(body: RentalCreate, _: Rentals) -> RentalView:
+        """Rent a number to an account; charged at the long-term price unless `free`."""
+        r = ops.create_rental(
+            db,
+            account=body.account,
+            mdn=body.mdn,
+            days=body.days,
+            service=body.service,
+            free=body.free,
+            autorenew=body.autorenew,
+        )
+        return RentalView(**{**r.__dict__, "price": format_amount(r.price)})
 
     @routes.get("/reports")
     def list_reports(

@@ -38,7 +38,9 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.NO_MESSAGES: lambda e: "No messages",
     ErrorCode.CONFLICT: lambda e: e.detail,
     ErrorCode.NOT_FOUND: lambda e: e.detail,
-    ErrorCode.INVALID_WEBHOOK_URL: lambda e: f"Invalid webhook URL: {e.fields['reason']}",
+    ErrorCode.INVALID_WEBHOOK_URL: lambda e: (
+        f"Invalid {e.fields.get('kind', 'webhook')} URL: {e.fields['reason']}"
+    ),
     ErrorCode.UNKNOWN_RENTAL: lambda e: "Invalid long-term rental ID",
     ErrorCode.ALREADY_REPORTED: lambda e: "The MDN has already been reported",
     ErrorCode.RENTAL_CLOSED: lambda e: f"The rental is already {e.fields['status']}",
@@ -57,6 +59,7 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
         else f"Message text is too long: {e.fields['length']} characters, "
         f"at most {e.fields['limit']}"
     ),
+    ErrorCode.INVALID_NUMBER: lambda e: f"Invalid number {e.fields['value']}",
 }
 
 
