@@ -10,7 +10,19 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from simhive.cli import accounts, admin_tokens, clock, events, numbers, rentals, services, sms
+from simhive.cli import (
+    accounts,
+    admin_tokens,
+    calls,
+    clock,
+    events,
+    numbers,
+    rentals,
+    senders,
+    services,
+    sms,
+    tokens,
+)
 from simhive.cli.common import console, database, run, settings
 from simhive.operations.demo import seed_demo
 from simhive.settings import Settings
@@ -28,6 +40,10 @@ for sub, name in (
     (rentals.app, "rentals"),
     (rentals.reports_app, "reports"),
     (admin_tokens.app, "admin-token"),
+    (tokens.app, "token"),
+    (senders.app, "sender"),
+    (senders.policy_app, "policy"),
+    (calls.app, "calls"),
     (clock.app, "clock"),
     (webhooks_app, "webhooks"),
 ):

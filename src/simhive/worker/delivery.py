@@ -13,10 +13,11 @@ Two things protect the worker from the endpoints it calls:
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -202,11 +203,19 @@ def webhook_client(
     )
 
 
-def signed_request(event: ClaimedEvent, *, now: datetime) -> tuple[bytes, dict[str, str]]:
-    """The exact body and the Standard Webhooks headers for an event."""
-    body = urlencode(event.payload)
+def signed_request(
+    event: ClaimedEvent, *, now: datetime, json_body: Mapping[str, Any] | None = None
+) -> tuple[bytes, dict[str, str]]:
+    """The exact body and the Standard Webhooks headers for an event: its payload as a form,
+    or `json_body` as JSON."""
+    if json_body is None:
+        body = urlencode(event.payload)
+        content_type = "application/x-www-form-urlencoded"
+    else:
+        body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":"))
+        content_type = "application/json"
     headers = {
-        "content-type": "application/x-www-form-urlencoded",
+        "content-type": content_type,
         "user-agent": "simhive-webhooks/1",
         "webhook-id": event.public_id,
         "webhook-timestamp": str(int(now.timestamp())),
@@ -223,12 +232,17 @@ def deliver(
     now: datetime,
     allow_private: bool,
     attempt_s: float,
+    json_body: Mapping[str, Any] | None = None,
 ) -> Outcome:
-    """One attempt; any answer but 200 (a redirect included) is a failure."""
+    """One attempt; any answer but 200 (a redirect included) is a failure.
+
+    With `json_body` (a REST callback) the body is JSON and any 2xx counts (003: "you
+    must send a 2xx response").
+    """
     problem = url_problem(event.target, allow_private=allow_private)
     if problem is not None:
         return Outcome(ok=False, error=f"refused: {problem}")
-    body, headers = signed_request(event, now=now)
+    body, headers = signed_request(event, now=now, json_body=json_body)
     started = time.perf_counter()
     token = _attempt_deadline.set(time.monotonic() + attempt_s)
     try:
@@ -245,8 +259,8 @@ def deliver(
     finally:
         _attempt_deadline.reset(token)
     elapsed = int((time.perf_counter() - started) * 1000)
-    if status == 200:
-        return Outcome(ok=True, status_code=200, duration_ms=elapsed)
+    if status == 200 or (json_body is not None and 200 <= status < 300):
+        return Outcome(ok=True, status_code=status, duration_ms=elapsed)
     return Outcome(ok=False, status_code=status, error=f"HTTP {status}", duration_ms=elapsed)
 
 

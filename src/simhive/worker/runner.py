@@ -33,8 +33,10 @@ from simhive.core.messages import service as messages
 from simhive.core.rentals import service as rentals
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
+from simhive.dialects.rest import callbacks as rest_callbacks
 from simhive.kit.clock import wall_now
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
+from simhive.worker import calls as outbound_calls
 from simhive.worker import delivery, inbound
 from simhive.worker import outbound as outbound_sms
 
@@ -169,6 +171,7 @@ class Worker:
             tick = getattr(gateway, "tick", None)
             if tick is not None:
                 ticked += int(tick())
+            outbound_calls.collect_reports(self.db, name, gateway)
             changes = getattr(gateway, "status_changes", None)
             for mdn, online in changes() if changes is not None else ():
                 try:
@@ -310,6 +313,16 @@ class Worker:
         try:
             if event.kind == EventKind.GATEWAY:
                 outcome = self._call_gateway(event)
+            elif rest_callbacks.owns(event.event_type):
+                # A REST request's callbackUrl: JSON, as 003 words it; any 2xx is taken.
+                outcome = delivery.deliver(
+                    self.http,
+                    event,
+                    now=wall_now(self.db.clock),
+                    allow_private=self.settings.webhook_allow_private,
+                    attempt_s=self.settings.webhook_timeout_s,
+                    json_body=rest_callbacks.render(event.event_type, event.payload),
+                )
             else:
                 # Core queued facts; the account's webhook speaks the command API.
                 body = command_webhooks.render(event.event_type, event.payload, self.settings)
@@ -354,6 +367,8 @@ class Worker:
         gateway = self.gateways.get(event.target)
         if event.event_type == outbound_sms.SEND_SMS:
             return outbound_sms.send(self.db, gateway, event)
+        if event.event_type == outbound_calls.PLACE_CALL:
+            return outbound_calls.place(self.db, gateway, event)
         handler = getattr(gateway, event.event_type.replace(".", "_"), None)
         if handler is None:
             return delivery.Outcome(ok=False, error=f"no gateway {event.target} here")

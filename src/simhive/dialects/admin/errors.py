@@ -38,6 +38,14 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.MDN_OFFLINE: 409,
     ErrorCode.INVALID_RECIPIENT: 422,
     ErrorCode.INVALID_SMS_TEXT: 422,
+    ErrorCode.TOKEN_DISABLED: 401,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.SENDER_NOT_ALLOWED: 422,
+    ErrorCode.COUNTRY_NOT_ALLOWED: 422,
+    ErrorCode.WRONG_CODE: 422,
+    ErrorCode.CODE_EXPIRED: 409,
+    ErrorCode.TOO_MANY_ATTEMPTS: 409,
+    ErrorCode.ALREADY_VERIFIED: 409,
 }
 
 
