@@ -44,9 +44,7 @@ async def hammer(urls: list[str], tokens: list[str], count: int) -> list[tuple[i
         return token, response.status_code, response.headers.get("retry-after", "")
 
     async with httpx.AsyncClient(timeout=60) as client:
-        return await asyncio.gather(
-            *(one(i, t) for t in range(len(tokens)) for i in range(count))
-        )
+        return await asyncio.gather(*(one(i, t) for t in range(len(tokens)) for i in range(count)))
 
 
 class TestSharedLimit:

@@ -96,7 +96,8 @@ class TestHandsets:
         with db.uow() as uow:
             ann = accounts.find_account(uow, "ann")
             verify.start(uow, account=ann, ask=verify.VerifyRequest("+447700900123", "sms"))
-            messaging.flash_call(uow, account=ann, ask=messaging.FlashAsk("+447700900123", code="4321"))
+            flash = messaging.FlashAsk("+447700900123", code="4321")
+            messaging.flash_call(uow, account=ann, ask=flash)
         simulator = SimulatorGateway(clock=db.clock)
         worker = Worker(db, gateways={"simulator": simulator})
         worker.run_pending()

@@ -46,9 +46,7 @@ class TestDatabaseLimiter:
         clock.advance(15)
         assert outcomes(limiter, 1, 5) == [None] * 5
 
-    def test_concurrent_hits_never_let_more_through(
-        self, db: Database, clock: FrozenClock
-    ) -> None:
+    def test_concurrent_hits_never_let_more_through(self, db: Database, clock: FrozenClock) -> None:
         limiter = RequestLimiter(db, rate="25/hour")
         with ThreadPoolExecutor(8) as pool:
             got = list(pool.map(lambda _: outcomes(limiter, 7, 1)[0], range(80)))
