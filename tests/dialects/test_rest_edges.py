@@ -55,6 +55,18 @@ class TestBodies:
         request_id = alice.post("/verify", number=number, method="sms").json()["requestId"]
         assert alice.get(f"/requests/{request_id}").json()["number"] == "+447700900123"
 
+    def test_an_unescaped_plus_in_a_form_as_curl_sends_it(self, alice: Caller) -> None:
+        # `curl -d number="+447700900123"` sends the `+` as is; a form reads it as a space.
+        response = alice.client.post(
+            alice.base_url + "/v1/verify",
+            content=b"number=+447700900123&method=sms",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        request_id = response.json()["requestId"]
+        body = alice.get(f"/requests/{request_id}").json()
+        assert body["number"] == "+447700900123"
+        assert body["payload"] == {"number": "+447700900123", "method": "sms"}
+
     @pytest.mark.parametrize(
         ("content", "kind"),
         [

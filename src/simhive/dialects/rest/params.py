@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from simhive.core.errors import InvalidParameter, MissingParameter
 from simhive.kit.ids import parse_id
+from simhive.kit.phone import parse_e164
 
 MAX_FIELDS = 32
 MAX_VALUE = 4096
@@ -90,5 +91,12 @@ def integer(p: Mapping[str, str], name: str) -> int | None:
 
 
 def payload(p: Mapping[str, str]) -> dict[str, str]:
-    """003 `payload`: "Source http parameters of the request", as they were sent."""
-    return dict(p)
+    """003 `payload`: "Source http parameters of the request", as they were sent.
+
+    Values are trimmed; `number` is shown in E.164 when it is one: in a form body an
+    unescaped `+` (003's own `curl -d number="+1880..."`) arrives as a space.
+    """
+    fields = {k: v.strip() for k, v in p.items()}
+    if "number" in fields:
+        fields["number"] = parse_e164(fields["number"]) or fields["number"]
+    return fields
