@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from limits import parse as parse_rate
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -250,6 +251,15 @@ class Settings(BaseSettings):
         description="Comma-separated numbers whose simulated handsets are switched off: SMS to "
         "them are UNDELIVERED and calls FAILED (for testing receipts).",
     )
+
+    @field_validator("rest_rate_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise ValueError(f"write a rate like 30/second or 1000/hour, not {value!r}") from exc
+        return value
 
     @property
     def reservation_notice_gateways(self) -> frozenset[str]:

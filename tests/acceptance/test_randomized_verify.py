@@ -164,8 +164,16 @@ class TestRandomizedVerifications:
                     for i, who in enumerate(customers)
                 ]  # fmt: skip
 
+                # A fresh connection per request: an actor may sit out longer than the
+                # server keeps an idle connection, and reusing one the server is closing
+                # resets it (HTTP keep-alive's own race, not the API's).
+                fresh = httpx.Limits(max_keepalive_connections=0)
+
                 def play(actor: Actor) -> None:
-                    with httpx.Client(timeout=60) as client, ThreadPoolExecutor(3) as pool:
+                    with (
+                        httpx.Client(timeout=60, limits=fresh) as client,
+                        ThreadPoolExecutor(3) as pool,
+                    ):
                         for _ in range(STEPS):
                             try:
                                 actor.step(client, pool)

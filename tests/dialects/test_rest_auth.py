@@ -104,15 +104,15 @@ class TestErrors:
     def test_failed_logins_are_throttled_like_the_other_dialects(
         self, db: Database, clock: FrozenClock
     ) -> None:
-        limit = db.settings.login_failures_per_user
+        limit = db.settings.login_failures_per_address
         with rest_server(db, clock) as rest:
             _, credential = rest.customer("alice")
             token_id = credential.split(":")[0]
-            answers = [info(rest, f"{token_id}:{'0' * 32}") for _ in range(limit + 2)]
+            answers = [info(rest, f"{token_id}:{i:032d}") for i in range(limit + 2)]
             codes = [a.json()["errorCode"] for a in answers]
             assert codes[:limit] == [1] * limit
             assert codes[limit:] == [4, 4]
             assert answers[-1].status_code == 429
             assert int(answers[-1].headers["retry-after"]) >= 1
-            # The right secret for that token is refused too while its count is full.
+            # From that address, even the right token waits; nothing was hashed for it.
             assert info(rest, credential).status_code == 429

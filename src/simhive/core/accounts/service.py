@@ -283,18 +283,11 @@ class LoginThrottle:
         self._clock = clock
         self._verify = verify
 
-    def admit(
-        self, *, address: str, login: PasswordLogin | None = None, key: str | None = None
-    ) -> None:
-        """Raise LoginThrottled if the address (or the user, once read) failed too often.
-
-        `key` names a credential other than a password (a REST access token's id), counted
-        like a user.
-        """
+    def admit(self, *, address: str, login: PasswordLogin | None = None) -> None:
+        """Raise LoginThrottled if the address (or the user, once read) failed too often."""
         checks: list[tuple[RateLimitItem, str, str]] = [(self._address, "address", address)]
-        user_key = login.throttle_key if login is not None else key
-        if user_key is not None:
-            checks.append((self._user, "user", user_key))
+        if login is not None:
+            checks.append((self._user, "user", login.throttle_key))
         for item, kind, key in checks:
             if not self._limiter.test(item, kind, key):
                 raise LoginThrottled(self._retry_after(item, kind, key))
@@ -312,11 +305,9 @@ class LoginThrottle:
         self._limiter.clear(self._user, "user", login.throttle_key)
         return account_id
 
-    def failed(self, *, address: str, key: str | None = None) -> None:
+    def failed(self, *, address: str) -> None:
         """Count a failed login that `check` did not see (a wrong REST access token)."""
         self._limiter.hit(self._address, "address", address)
-        if key is not None:
-            self._limiter.hit(self._user, "user", key)
 
     def _retry_after(self, item: RateLimitItem, kind: str, key: str) -> int:
         # limits keeps wall-clock times; the injected clock is the wall clock outside tests.

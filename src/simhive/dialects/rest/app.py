@@ -83,14 +83,19 @@ class RestApi:
         self.max_body = db.settings.rest_max_body_bytes
 
     async def _account(self, request: Request) -> int:
+        """The account of the request's token; a wrong token counts as a failed login.
+
+        Failures are counted per client address only: a token's id is no secret, and
+        counting per id would let anyone who saw one lock its owner out (the other
+        dialects' API keys likewise keep working while a user's passwords are throttled).
+        """
         public_id, secret = credential(request)
         address = request.client.host if request.client else "-"
-        key = f"token:{public_id}"
-        self.logins.admit(address=address, key=key)
+        self.logins.admit(address=address)
         try:
             return await to_thread(_authenticate, self.db, public_id, secret)
         except AuthFailed:
-            self.logins.failed(address=address, key=key)
+            self.logins.failed(address=address)
             raise
 
     def endpoint(self, name: str, handler: endpoints.Handler) -> Any:

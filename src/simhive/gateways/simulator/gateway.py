@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Sent SMS the simulator remembers (to accept a repeat once), the oldest forgotten first.
 SENT_KEPT = 10_000
+# What a simulated handset keeps: its latest SMS and calls.
+INBOX_KEPT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +182,9 @@ class SimulatorGateway:
     def _reach(self, to: str, item: HandsetItem) -> None:
         number = to.removeprefix("+")
         if number not in self.unreachable:
-            self.handsets.setdefault(number, []).append(item)
+            inbox = self.handsets.setdefault(number, [])
+            inbox.append(item)
+            del inbox[:-INBOX_KEPT]
 
     def place_call(self, *, caller_id: str, to: str, script: str | None, ref: str) -> str:
         """Call a simulated handset: a flash call rings and is not answered; a voice call is
@@ -191,6 +195,8 @@ class SimulatorGateway:
             now = self.clock.now()
             gateway_ref = f"sim-call-{next(self._order)}-{self.rng.getrandbits(48):x}"
             self._placed[ref] = gateway_ref
+            while len(self._placed) > SENT_KEPT:
+                del self._placed[next(iter(self._placed))]
             self._calls.append(self._call_outcome(caller_id, to, script, ref, now))
             return gateway_ref
 
