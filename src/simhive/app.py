@@ -20,6 +20,7 @@ from simhive import __version__
 from simhive.core.accounts.service import LoginThrottle
 from simhive.core.activations.models import OPEN_STATUSES, Activation
 from simhive.core.events import service as events
+from simhive.core.ratelimits.service import RequestLimiter
 from simhive.core.sandbox.reader import sandbox_clock
 from simhive.db.engine import make_engine
 from simhive.db.fastread import FastReader
@@ -151,8 +152,11 @@ def create_app(
             app.router.routes.append(route)
 
     from simhive.dialects.admin.app import create_admin_app
+    from simhive.dialects.rest.app import create_rest_app
 
     app.mount("/admin/v1", create_admin_app(db, settings))
+    limiter = RequestLimiter(db, rate=settings.rest_rate_limit, redis_url=settings.redis_url)
+    app.mount("/v1", create_rest_app(db, logins, limiter))
 
     @app.get("/livez", include_in_schema=False)
     async def livez() -> JSONResponse:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from limits import parse as parse_rate
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -259,6 +260,78 @@ class Settings(BaseSettings):
         description="Where failed logins are counted: memory:// (per process) or a redis:// URL "
         "shared by every process (needs the `redis` package).",
     )
+
+    rest_rate_limit: str = Field(
+        "30/second",
+        description="Requests one account may make to the REST API (`/v1`), written like "
+        "`30/second` or `1000/hour`; past it, error 4 (HTTP 429) with Retry-After. Counted in "
+        "the database, shared by every process (or in Redis when SIMHIVE_REDIS_URL is set).",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="A redis:// URL: the REST API's request counts are kept there instead of in "
+        "the database (needs the `redis` package).",
+    )
+    rest_max_body_bytes: int = Field(
+        65536, ge=1024, description="Largest body a REST API (`/v1`) request may have, in bytes."
+    )
+    outbound_gateway: str = Field(
+        "simulator",
+        description="Gateway that carries the REST API's SMS and calls (verification codes, "
+        "`/v1/sms`, flash calls) to their recipients.",
+    )
+    default_sender: str = Field(
+        "simhive",
+        description="Sender id of the REST API's SMS when the request names none (needs no "
+        "approval).",
+    )
+    caller_id_pool: str = Field(
+        "3728232,1202555",
+        description="Comma-separated caller-id prefixes of the operator's numbers for flash "
+        "calls: a caller id is a prefix followed by the code (or random digits), 8 to 15 "
+        "digits in all.",
+    )
+    verify_code_expiry_s: int = Field(
+        300, ge=30, le=86400, description="Seconds a verification code stays valid by default."
+    )
+    verify_check_attempts: int = Field(
+        3, ge=1, le=20, description="Checks a verification allows by default."
+    )
+    verify_sms_price: Decimal = Field(
+        Decimal("0.05"), ge=0, decimal_places=2, description="Price of one verification by SMS."
+    )
+    verify_voice_price: Decimal = Field(
+        Decimal("0.08"), ge=0, decimal_places=2, description="Price of one verification by voice."
+    )
+    verify_call_price: Decimal = Field(
+        Decimal("0.03"),
+        ge=0,
+        decimal_places=2,
+        description="Price of one verification by flash call (`method=call`).",
+    )
+    sms_part_price: Decimal = Field(
+        Decimal("0.04"),
+        ge=0,
+        decimal_places=2,
+        description="Price of one SMS part sent with `/v1/sms` (a long text costs one per part).",
+    )
+    flash_call_price: Decimal = Field(
+        Decimal("0.02"), ge=0, decimal_places=2, description="Price of one `/v1/calls/flash` call."
+    )
+    simulator_unreachable: str = Field(
+        "",
+        description="Comma-separated numbers whose simulated handsets are switched off: SMS to "
+        "them are UNDELIVERED and calls FAILED (for testing receipts).",
+    )
+
+    @field_validator("rest_rate_limit")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        try:
+            parse_rate(value)
+        except ValueError as exc:
+            raise ValueError(f"write a rate like 30/second or 1000/hour, not {value!r}") from exc
+        return value
 
     @property
     def reservation_notice_gateways(self) -> frozenset[str]:

@@ -74,6 +74,14 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("GET", "/fraud/blocks", "insight", None),
     ("POST", "/fraud/blocks", "insight", {"prefix": "+47"}),
     ("DELETE", "/fraud/blocks/47", "insight", None),
+    ("POST", "/accounts/root/tokens", "accounts", None),
+    ("GET", "/accounts/root/tokens", "accounts", None),
+    ("POST", "/tokens/0123456789abcdef0123/disable", "accounts", None),
+    ("GET", "/accounts/root/senders", "accounts", None),
+    ("POST", "/accounts/root/senders", "accounts", {"sender": "Acme"}),
+    ("GET", "/accounts/root/policy", "accounts", None),
+    ("PATCH", "/accounts/root/policy", "accounts", {"check_attempts": 5}),
+    ("GET", "/calls", "sms", None),
 ]
 
 

@@ -13,13 +13,16 @@ from rich.table import Table
 from simhive.cli import (
     accounts,
     admin_tokens,
+    calls,
     clock,
     events,
     insight,
     numbers,
     rentals,
+    senders,
     services,
     sms,
+    tokens,
 )
 from simhive.cli.common import console, database, run, settings
 from simhive.operations.demo import seed_demo
@@ -38,6 +41,10 @@ for sub, name in (
     (rentals.app, "rentals"),
     (rentals.reports_app, "reports"),
     (admin_tokens.app, "admin-token"),
+    (tokens.app, "token"),
+    (senders.app, "sender"),
+    (senders.policy_app, "policy"),
+    (calls.app, "calls"),
     (clock.app, "clock"),
     (insight.fraud_app, "fraud"),
     (webhooks_app, "webhooks"),

@@ -79,7 +79,7 @@ def _short(text: str) -> str:
 @app.command("list")
 def sms_list(
     outgoing: Annotated[
-        bool, typer.Option("--outgoing", help="Outgoing SMS (send_sms) instead of inbound.")
+        bool, typer.Option("--outgoing", help="Outgoing SMS (send_sms, REST) instead of inbound.")
     ] = False,
     to: Annotated[
         str | None,
@@ -90,7 +90,9 @@ def sms_list(
     """List SMS, newest first: inbound ones, or outgoing ones with their gateway status."""
     db = database()
     if outgoing:
-        table = Table("id", "created", "account", "from", "to", "status", "fee", "text", "error")
+        table = Table(
+            "id", "created", "account", "from", "to", "status", "parts", "fee", "text", "error"
+        )
         for o in run(lambda: ops.list_outgoing(db, to=to, limit=limit)):
             table.add_row(
                 str(o.id),
@@ -99,6 +101,7 @@ def sms_list(
                 o.mdn,
                 o.to,
                 o.status,
+                str(o.parts),
                 str(o.fee),
                 _short(o.text),
                 o.error or "",

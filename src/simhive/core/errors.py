@@ -39,6 +39,14 @@ class ErrorCode(StrEnum):
     INVALID_RECIPIENT = "invalid_recipient"
     INVALID_SMS_TEXT = "invalid_sms_text"
     INVALID_NUMBER = "invalid_number"
+    TOKEN_DISABLED = "token_disabled"
+    RATE_LIMITED = "rate_limited"
+    SENDER_NOT_ALLOWED = "sender_not_allowed"
+    COUNTRY_NOT_ALLOWED = "country_not_allowed"
+    WRONG_CODE = "wrong_code"
+    CODE_EXPIRED = "code_expired"
+    TOO_MANY_ATTEMPTS = "too_many_attempts"
+    ALREADY_VERIFIED = "already_verified"
 
 
 class CoreError(Exception):
@@ -278,3 +286,66 @@ class InvalidNumber(CoreError):
     def __init__(self, value: str) -> None:
         super().__init__(f"invalid number {value!r}", value=value)
         self.value = value
+
+
+class TokenDisabled(CoreError):
+    """An access token that its owner or the operator disabled."""
+
+    code = ErrorCode.TOKEN_DISABLED
+
+
+class RateLimited(CoreError):
+    """An account past its request rate; `retry_after` seconds until the window resets."""
+
+    code = ErrorCode.RATE_LIMITED
+
+    def __init__(self, retry_after: int, limit: str) -> None:
+        super().__init__(
+            f"more than {limit} requests, retry in {retry_after} s",
+            retry_after=retry_after,
+            limit=limit,
+        )
+        self.retry_after = retry_after
+        self.limit = limit
+
+
+class SenderNotAllowed(CoreError):
+    """A sender id or caller id the operator has not approved for the account."""
+
+    code = ErrorCode.SENDER_NOT_ALLOWED
+
+    def __init__(self, sender: str, reason: str = "") -> None:
+        super().__init__(reason or f"sender {sender!r} is not approved", sender=sender)
+        self.sender = sender
+
+
+class CountryNotAllowed(CoreError):
+    """A number in a country the account's policy does not serve."""
+
+    code = ErrorCode.COUNTRY_NOT_ALLOWED
+
+    def __init__(self, country: str) -> None:
+        super().__init__(f"numbers in {country} are not allowed for the account", country=country)
+        self.country = country
+
+
+class WrongCode(CoreError):
+    code = ErrorCode.WRONG_CODE
+
+    def __init__(self, attempts_left: int) -> None:
+        super().__init__(f"wrong code, {attempts_left} attempts left", attempts_left=attempts_left)
+        self.attempts_left = attempts_left
+
+
+class CodeExpired(CoreError):
+    code = ErrorCode.CODE_EXPIRED
+
+
+class TooManyAttempts(CoreError):
+    code = ErrorCode.TOO_MANY_ATTEMPTS
+
+
+class AlreadyVerified(CoreError):
+    """A verification that a check has already passed: its code is spent."""
+
+    code = ErrorCode.ALREADY_VERIFIED

@@ -9,13 +9,21 @@ from simhive.core.inventory.models import Number, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
-from simhive.core.outbound.models import OutgoingMessage
+from simhive.core.outbound.models import OutgoingCall, OutgoingMessage
+from simhive.core.policies.models import AccountPolicy
+from simhive.core.products.models import ProductRequest
+from simhive.core.ratelimits.models import RateCounter
 from simhive.core.rentals.models import Rental, RentalReport
 from simhive.core.sandbox.models import ClockOffset
+from simhive.core.senders.models import SenderId
+from simhive.core.tokens.models import AccessToken
+from simhive.core.verify.models import Verification
 from simhive.db.base import Base
 
 __all__ = [
+    "AccessToken",
     "Account",
+    "AccountPolicy",
     "AdminToken",
     "Activation",
     "ApiKey",
@@ -30,9 +38,14 @@ __all__ = [
     "Message",
     "Number",
     "NumberUsage",
+    "OutgoingCall",
     "OutgoingMessage",
+    "ProductRequest",
+    "RateCounter",
     "Rejection",
     "Rental",
     "RentalReport",
+    "SenderId",
     "Service",
+    "Verification",
 ]

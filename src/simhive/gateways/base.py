@@ -69,3 +69,47 @@ class SmsSender(Protocol):
         PermanentGatewayError when none will.
         """
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What became of an SMS a gateway sent: `ref` is the one `send_sms` was given."""
+
+    ref: str
+    delivered: bool
+    at: datetime
+    gateway_ref: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnded:
+    """How a placed call ended; `status` is answered, no_answer, busy or failed."""
+
+    ref: str
+    status: str
+    sip_status: int
+    created_at: datetime
+    ring_started_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime
+    billable: bool
+    duration_s: int
+
+
+@runtime_checkable
+class CallPlacer(Protocol):
+    """A gateway that places calls: a flash call (`script` None) or one that reads a script."""
+
+    def place_call(self, *, caller_id: str, to: str, script: str | None, ref: str) -> str:
+        """Start a call; returns the gateway's reference. Errors as `SmsSender.send_sms`."""
+        ...
+
+
+@runtime_checkable
+class ReportSource(Protocol):
+    """A gateway that reports, when asked, what became of the SMS and calls it took."""
+
+    def delivery_reports(self) -> list[DeliveryReport]: ...
+
+    def call_reports(self) -> list[CallEnded]: ...

@@ -20,5 +20,8 @@ def build_gateways(settings: Settings, clock: Clock) -> dict[str, Any]:
             rng=random.Random(settings.simulator_seed),
             auto_reply_delay=settings.simulator_auto_reply_s,
             flap_probability=settings.simulator_flap_probability,
+            unreachable=frozenset(
+                n.strip() for n in settings.simulator_unreachable.split(",") if n.strip()
+            ),
         )
     return gateways

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 
 import phonenumbers
-from phonenumbers import geocoder
+from phonenumbers import carrier, geocoder
 
 STATE_NAMES = {
     "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
@@ -94,3 +95,68 @@ def area_codes_for_state(state: str) -> tuple[str, ...]:
     """The area codes of a state, in order."""
     wanted = state.strip().upper()
     return tuple(sorted(ac for ac, st in _area_code_table().items() if st == wanted))
+
+
+# -- international numbers (the REST API) ----------------------------------------
+
+# Networks as libphonenumber names them, with their MCC+MNC (the first one each uses).
+_MCCMNC = {
+    ("GB", "EE"): "23430", ("GB", "Vodafone"): "23415", ("GB", "O2"): "23410",
+    ("GB", "Three"): "23420", ("DE", "Telekom"): "26201",
+    ("DE", "T-Mobile"): "26201", ("DE", "Vodafone"): "26202",
+    ("DE", "O2"): "26203", ("FR", "Orange"): "20801", ("FR", "SFR"): "20810",
+    ("FR", "Bouygues"): "20820", ("FR", "Free Mobile"): "20815", ("NL", "KPN"): "20408",
+    ("NL", "Vodafone"): "20404", ("EE", "Telia"): "24801", ("EE", "Elisa"): "24802",
+    ("EE", "Tele2"): "24803", ("NO", "Telenor"): "24201", ("NO", "Telia"): "24202",
+    ("IN", "Jio"): "405871", ("IN", "Airtel"): "40410", ("ES", "Movistar"): "21407",
+    ("IT", "TIM"): "22201", ("SE", "Telia"): "24001", ("UA", "Kyivstar"): "25503",
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NumberFacts:
+    """What a number's prefix tells (003: mccmnc, network, country "resolved by the prefix")."""
+
+    e164: str  # `+` and digits
+    country: str | None
+    network: str | None
+    mccmnc: str | None
+
+
+def parse_e164(raw: str) -> str | None:
+    """An international number, E.164 with or without `+`, as `+digits`; None if malformed.
+
+    Spaces, dots, dashes and brackets are ignored; the number must be of a possible length
+    for its country code (`is_possible_number`), so test ranges still pass.
+    """
+    if not isinstance(raw, str) or len(raw) > 32:
+        return None
+    digits = re.sub(r"[\s().\-]", "", raw.strip()).removeprefix("+")
+    if not re.fullmatch(r"[1-9][0-9]{6,14}", digits):
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except phonenumbers.NumberParseException:
+        return None
+    if phonenumbers.region_code_for_country_code(number.country_code or 0) == "ZZ":
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return "+" + digits
+
+
+def number_facts(e164: str) -> NumberFacts:
+    """Country, network name and MCC+MNC of an E.164 number, as far as its prefix tells."""
+    number = phonenumbers.parse(e164)
+    calling_code = number.country_code or 0
+    region = phonenumbers.region_code_for_number(number)
+    region = region or phonenumbers.region_code_for_country_code(calling_code)
+    country = region if region and region != "ZZ" else None
+    network = carrier.name_for_number(number, "en") or None
+    mccmnc = None
+    if country is not None and network is not None:
+        mccmnc = next(
+            (code for (r, name), code in _MCCMNC.items() if r == country and name in network),
+            None,
+        )
+    return NumberFacts(e164=e164, country=country, network=network, mccmnc=mccmnc)

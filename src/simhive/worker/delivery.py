@@ -13,10 +13,11 @@ Two things protect the worker from the endpoints it calls:
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -203,6 +204,7 @@ def webhook_client(
 
 
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
 
 
 def signed_request(
@@ -211,9 +213,13 @@ def signed_request(
     now: datetime,
     body: bytes | None = None,
     content_type: str = FORM,
+    json_body: Mapping[str, Any] | None = None,
 ) -> tuple[bytes, dict[str, str]]:
-    """The exact body (the payload form-encoded unless given) and the Standard Webhooks
-    headers for an event."""
+    """The exact body and the Standard Webhooks headers for an event: its payload as a
+    form, or `body` as given, or `json_body` as JSON."""
+    if json_body is not None:
+        body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
+        content_type = JSON
     text = urlencode(event.payload) if body is None else body.decode()
     headers = {
         "content-type": content_type,
@@ -236,12 +242,20 @@ def deliver(
     body: bytes | None = None,
     content_type: str = FORM,
     any_2xx: bool = False,
+    json_body: Mapping[str, Any] | None = None,
 ) -> Outcome:
-    """One attempt; any answer but 200 (any 2xx with `any_2xx`; never a redirect) fails."""
+    """One attempt; any answer but 200 (any 2xx with `any_2xx`; never a redirect) fails.
+
+    With `json_body` (a REST callback) the body is JSON and any 2xx counts (003: "you
+    must send a 2xx response").
+    """
     problem = url_problem(event.target, allow_private=allow_private)
     if problem is not None:
         return Outcome(ok=False, error=f"refused: {problem}")
-    body, headers = signed_request(event, now=now, body=body, content_type=content_type)
+    any_2xx = any_2xx or json_body is not None
+    body, headers = signed_request(
+        event, now=now, body=body, content_type=content_type, json_body=json_body
+    )
     started = time.perf_counter()
     token = _attempt_deadline.set(time.monotonic() + attempt_s)
     try:

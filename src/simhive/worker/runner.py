@@ -35,9 +35,11 @@ from simhive.core.rentals import service as rentals
 from simhive.db.notify import OUTBOX_CHANNEL, Listener
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
+from simhive.dialects.rest import callbacks as rest_callbacks
 from simhive.dialects.rest import inbound as rest_inbound
 from simhive.kit.clock import wall_now
 from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOOK_LATENCY
+from simhive.worker import calls as outbound_calls
 from simhive.worker import delivery, inbound
 from simhive.worker import outbound as outbound_sms
 
@@ -294,6 +296,7 @@ class Worker:
             tick = getattr(gateway, "tick", None)
             if tick is not None:
                 ticked += int(tick())
+            outbound_calls.collect_reports(self.db, name, gateway)
             changes = getattr(gateway, "status_changes", None)
             for mdn, online in changes() if changes is not None else ():
                 try:
@@ -449,6 +452,17 @@ class Worker:
                     any_2xx=True,
                 )
                 WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
+            elif rest_callbacks.owns(event.event_type):
+                # A REST request's callbackUrl: JSON, as 003 words it; any 2xx is taken.
+                outcome = delivery.deliver(
+                    self.http,
+                    event,
+                    now=wall_now(self.db.clock),
+                    allow_private=self.settings.webhook_allow_private,
+                    attempt_s=self.settings.webhook_timeout_s,
+                    json_body=rest_callbacks.render(event.event_type, event.payload),
+                )
+                WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
             else:
                 # Core queued facts; the account's webhook speaks the command API.
                 body = command_webhooks.render(event.event_type, event.payload, self.settings)
@@ -496,6 +510,8 @@ class Worker:
         gateway = self.gateways.get(event.target)
         if event.event_type == outbound_sms.SEND_SMS:
             return outbound_sms.send(self.db, gateway, event)
+        if event.event_type == outbound_calls.PLACE_CALL:
+            return outbound_calls.place(self.db, gateway, event)
         handler = getattr(gateway, event.event_type.replace(".", "_"), None)
         if handler is None:
             return delivery.Outcome(ok=False, error=f"no gateway {event.target} here")

@@ -305,6 +305,10 @@ class LoginThrottle:
         self._limiter.clear(self._user, "user", login.throttle_key)
         return account_id
 
+    def failed(self, *, address: str) -> None:
+        """Count a failed login that `check` did not see (a wrong REST access token)."""
+        self._limiter.hit(self._address, "address", address)
+
     def _retry_after(self, item: RateLimitItem, kind: str, key: str) -> int:
         # limits keeps wall-clock times; the injected clock is the wall clock outside tests.
         reset = self._limiter.get_window_stats(item, kind, key).reset_time

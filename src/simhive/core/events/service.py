@@ -102,6 +102,21 @@ def enqueue_inbound(
     )
 
 
+def enqueue_callback(
+    uow: UnitOfWork, *, account: Account, url: str, event_type: str, fields: dict[str, str]
+) -> Event:
+    """Queue a callback to a URL the request named (REST `callbackUrl`), signed with the
+    account's secret and retried like its webhooks."""
+    return _new_event(
+        uow,
+        kind=EventKind.WEBHOOK,
+        event_type=event_type,
+        target=url,
+        payload=fields,
+        account_id=account.id,
+    )
+
+
 def enqueue_gateway(
     uow: UnitOfWork, *, gateway: str, event_type: str, payload: dict[str, str]
 ) -> Event:

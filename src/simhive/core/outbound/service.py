@@ -29,6 +29,8 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message
 from simhive.core.outbound.models import OutgoingMessage, OutgoingStatus
+from simhive.core.products import service as products
+from simhive.core.products.models import Transport
 from simhive.core.rentals.models import Rental, RentalStatus
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents, to_cents
@@ -205,13 +207,17 @@ def record_sent(uow: UnitOfWork, *, message_id: int, gateway_ref: str) -> bool:
         update(OutgoingMessage)
         .where(OutgoingMessage.id == message_id, OutgoingMessage.status == OutgoingStatus.QUEUED)
         .values(status=OutgoingStatus.SENT, gateway_ref=gateway_ref[:128], sent_at=uow.clock.now())
-        .returning(OutgoingMessage.hold_id)
+        .returning(OutgoingMessage.hold_id, OutgoingMessage.request_id)
         .execution_options(synchronize_session=False)
     ).first()
     if settled is None:
         return False
     if settled.hold_id is not None:
         ledger.capture_hold(uow, settled.hold_id, memo=f"outgoing sms {message_id}")
+    if settled.request_id is not None:
+        # A REST request's price is captured once its SMS has left (003 status SENT).
+        products.settle(uow, settled.request_id, capture=True)
+        products.advance(uow, settled.request_id, Transport.SENT)
     return True
 
 
@@ -225,13 +231,16 @@ def record_failed(uow: UnitOfWork, *, message_id: int, error: str) -> bool:
             error=error[:ERROR_LENGTH] or "failed",
             failed_at=uow.clock.now(),
         )
-        .returning(OutgoingMessage.hold_id)
+        .returning(OutgoingMessage.hold_id, OutgoingMessage.request_id)
         .execution_options(synchronize_session=False)
     ).first()
     if settled is None:
         return False
     if settled.hold_id is not None:
         ledger.release_hold(uow, settled.hold_id)
+    if settled.request_id is not None:
+        products.settle(uow, settled.request_id, capture=False)
+        products.advance(uow, settled.request_id, Transport.REJECTED)
     return True
 
 
@@ -251,6 +260,8 @@ class OutgoingView:
     error: str | None
     created_at: datetime
     sent_at: datetime | None
+    parts: int = 1
+    encoding: str = "gsm7"
 
 
 def list_outgoing(uow: UnitOfWork, *, to: str | None = None, limit: int = 50) -> list[OutgoingView]:
@@ -277,6 +288,8 @@ def list_outgoing(uow: UnitOfWork, *, to: str | None = None, limit: int = 50) ->
             error=m.error,
             created_at=m.created_at,
             sent_at=m.sent_at,
+            parts=m.parts,
+            encoding=m.encoding,
         )
         for m, username in uow.session.execute(query)
     ]

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simhive.core.errors import CoreError
 from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
+from simhive.dialects.admin import calls as call_routes
 from simhive.dialects.admin import clock as clock_routes
 from simhive.dialects.admin import events as event_routes
 from simhive.dialects.admin import insight as insight_routes
@@ -22,6 +23,7 @@ from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import rentals as rental_routes
 from simhive.dialects.admin import services as service_routes
 from simhive.dialects.admin import sms as sms_routes
+from simhive.dialects.admin import tokens as token_routes
 from simhive.dialects.admin.auth import guard_for
 from simhive.dialects.admin.errors import from_core, problem
 from simhive.observability import request_id
@@ -109,6 +111,8 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         event_routes,
         rental_routes,
         insight_routes,
+        token_routes,
+        call_routes,
     ):
         app.include_router(domain.router(db, guard))
     # Sandbox mode only: each route answers 409 on a deployment without it.

@@ -39,6 +39,14 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.INVALID_RECIPIENT: 422,
     ErrorCode.INVALID_SMS_TEXT: 422,
     ErrorCode.INVALID_NUMBER: 422,
+    ErrorCode.TOKEN_DISABLED: 401,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.SENDER_NOT_ALLOWED: 422,
+    ErrorCode.COUNTRY_NOT_ALLOWED: 422,
+    ErrorCode.WRONG_CODE: 422,
+    ErrorCode.CODE_EXPIRED: 409,
+    ErrorCode.TOO_MANY_ATTEMPTS: 409,
+    ErrorCode.ALREADY_VERIFIED: 409,
 }
 
 

@@ -63,6 +63,8 @@ class OutgoingSms(BaseModel):
     fee: Decimal
     error: str | None
     sent_at: datetime | None
+    parts: int
+    encoding: str
 
 
 def router(db: Database, guard: Guard) -> APIRouter:

@@ -60,6 +60,19 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
         f"at most {e.fields['limit']}"
     ),
     ErrorCode.INVALID_NUMBER: lambda e: f"Invalid number {e.fields['value']}",
+    # The REST API's errors, worded for operators who meet them in the CLI or admin API.
+    ErrorCode.TOKEN_DISABLED: lambda e: "The access token is disabled",
+    ErrorCode.RATE_LIMITED: lambda e: (
+        f"Too many requests, retry in {e.fields['retry_after']} seconds"
+    ),
+    ErrorCode.SENDER_NOT_ALLOWED: lambda e: f"Sender {e.fields['sender']} is not allowed",
+    ErrorCode.COUNTRY_NOT_ALLOWED: lambda e: (
+        f"Numbers in {e.fields['country']} are not allowed for this account"
+    ),
+    ErrorCode.WRONG_CODE: lambda e: "Wrong code",
+    ErrorCode.CODE_EXPIRED: lambda e: "The code has expired",
+    ErrorCode.TOO_MANY_ATTEMPTS: lambda e: "Too many attempts",
+    ErrorCode.ALREADY_VERIFIED: lambda e: "The request is already verified",
 }
 
 

@@ -1,1 +1,1 @@
-"""The REST dialect (003, `/v1/...`): JSON over HTTP Basic."""
+"""The REST dialect (`/v1`): 003's CPaaS API, HTTP Basic with access tokens, JSON answers."""

@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from simhive.gateways.base import InboundSink, InboundSMS, PermanentGatewayError
+from simhive.gateways.base import (
+    CallEnded,
+    DeliveryReport,
+    InboundSink,
+    InboundSMS,
+    PermanentGatewayError,
+)
 from simhive.gateways.simulator.templates import sample_message
 from simhive.kit.clock import Clock
 
@@ -19,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Sent SMS the simulator remembers (to accept a repeat once), the oldest forgotten first.
 SENT_KEPT = 10_000
+# What a simulated handset keeps: its latest SMS and calls.
+INBOX_KEPT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +41,24 @@ class SentSMS:
     sent_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class HandsetItem:
+    """What a simulated handset received: an SMS (`text`) or a call (`caller_id`, `script`)."""
+
+    kind: str  # "sms" or "call"
+    sender: str
+    at: datetime
+    text: str = ""
+    script: str | None = None
+    answered: bool = False
+
+
+# A simulated flash call rings this long and is hung up unanswered; a voice call is
+# answered after RING_S and lasts as long as its script takes to read.
+RING_S = 4
+WORDS_PER_S = 2.5
+
+
 class SimulatorGateway:
     """Schedules auto-replies by the injected clock; `tick()` delivers those that are due."""
 
@@ -45,6 +71,7 @@ class SimulatorGateway:
         rng: random.Random | None = None,
         auto_reply_delay: float | None = None,
         flap_probability: float = 0.0,
+        unreachable: frozenset[str] = frozenset(),
     ) -> None:
         self.clock = clock
         self.rng = rng or random.Random()
@@ -61,6 +88,13 @@ class SimulatorGateway:
         self._lock = threading.Lock()
         # Sent SMS in memory, by our reference; the database's rows are what operators list.
         self.sent: dict[str, SentSMS] = {}
+        # Simulated handsets, by number (digits): what each received. Numbers in
+        # `unreachable` are switched off: nothing reaches them.
+        self.unreachable = frozenset(n.removeprefix("+") for n in unreachable)
+        self.handsets: dict[str, list[HandsetItem]] = {}
+        self._reports: list[DeliveryReport] = []
+        self._calls: list[CallEnded] = []
+        self._placed: dict[str, str] = {}
 
     def start(self, sink: InboundSink) -> None:
         self._sink = sink
@@ -133,7 +167,71 @@ class SimulatorGateway:
                 self.sent[ref] = seen
                 while len(self.sent) > SENT_KEPT:
                     del self.sent[next(iter(self.sent))]
+                self._reach(to, HandsetItem("sms", mdn, seen.sent_at, text=text))
+                self._reports.append(
+                    DeliveryReport(
+                        ref=ref,
+                        delivered=to.removeprefix("+") not in self.unreachable,
+                        at=seen.sent_at,
+                        gateway_ref=seen.gateway_ref,
+                        error="" if to.removeprefix("+") not in self.unreachable else "unreachable",
+                    )
+                )
             return seen.gateway_ref
+
+    def _reach(self, to: str, item: HandsetItem) -> None:
+        number = to.removeprefix("+")
+        if number not in self.unreachable:
+            inbox = self.handsets.setdefault(number, [])
+            inbox.append(item)
+            del inbox[:-INBOX_KEPT]
+
+    def place_call(self, *, caller_id: str, to: str, script: str | None, ref: str) -> str:
+        """Call a simulated handset: a flash call rings and is not answered; a voice call is
+        answered and its script read out; an unreachable handset fails the call."""
+        with self._lock:
+            if ref in self._placed:
+                return self._placed[ref]
+            now = self.clock.now()
+            gateway_ref = f"sim-call-{next(self._order)}-{self.rng.getrandbits(48):x}"
+            self._placed[ref] = gateway_ref
+            while len(self._placed) > SENT_KEPT:
+                del self._placed[next(iter(self._placed))]
+            self._calls.append(self._call_outcome(caller_id, to, script, ref, now))
+            return gateway_ref
+
+    def _call_outcome(
+        self, caller_id: str, to: str, script: str | None, ref: str, now: datetime
+    ) -> CallEnded:
+        ring = now + timedelta(seconds=1)
+        if to.removeprefix("+") in self.unreachable:
+            return CallEnded(ref, "failed", 480, now, None, None, ring, False, 0)
+        if script is None:
+            ended = ring + timedelta(seconds=RING_S)
+            self._reach(to, HandsetItem("call", caller_id, ring))
+            return CallEnded(ref, "no_answer", 487, now, ring, None, ended, True, 0)
+        answered = ring + timedelta(seconds=RING_S)
+        duration = max(3, round(len(script.split()) / WORDS_PER_S))
+        ended = answered + timedelta(seconds=duration)
+        self._reach(to, HandsetItem("call", caller_id, ring, script=script, answered=True))
+        return CallEnded(ref, "answered", 200, now, ring, answered, ended, True, duration)
+
+    def delivery_reports(self) -> list[DeliveryReport]:
+        """The delivery reports of SMS sent since the last call."""
+        with self._lock:
+            reports, self._reports = self._reports, []
+        return reports
+
+    def call_reports(self) -> list[CallEnded]:
+        """How the calls placed since the last call ended."""
+        with self._lock:
+            ended, self._calls = self._calls, []
+        return ended
+
+    def inbox(self, number: str) -> list[HandsetItem]:
+        """What a simulated handset has received, oldest first."""
+        with self._lock:
+            return list(self.handsets.get(number.removeprefix("+"), []))
 
     def number_activate(self, mdn: str, rental_id: str) -> None:
         """A rented number was asked online: its SIM goes into a slot at once."""
