@@ -21,7 +21,13 @@ class Settings(BaseSettings):
         "sqlite:///simhive.db",
         description="Database URL: sqlite:///path.db or postgresql://user@host:5432/db.",
     )
-    db_pool_size: int = Field(10, description="PostgreSQL connection pool size per process.")
+    db_pool_size: int = Field(
+        10,
+        ge=1,
+        description="PostgreSQL connections per process for transactions (up to twice this "
+        "under bursts) and as many again for `request_status` reads; a worker adds one that "
+        "listens. Keep processes × (3 × this + 1) under the server's `max_connections`.",
+    )
     host: str = Field("127.0.0.1", description="Address `simhive serve` listens on.")
     port: int = Field(8080, description="Port `simhive serve` listens on.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")

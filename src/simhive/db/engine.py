@@ -47,7 +47,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         # Recycled rather than pinged: a ping is a round trip on every checkout. A connection
         # the server closed while it sat in the pool (a restart, pg_terminate_backend) is
         # caught on checkout by a poll of its socket instead, which costs no round trip.
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2, pool_recycle=1800)
+        # At most twice `pool_size` under a burst, so a deployment can count its connections
+        # (docs/configuration.md: SIMHIVE_DB_POOL_SIZE).
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "checkout", _refuse_hung_up)
         return engine
