@@ -10,6 +10,7 @@ from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
 from simhive.core.outbound.models import OutgoingMessage
 from simhive.core.rentals.models import Rental, RentalReport
+from simhive.core.rotation.models import GatewaySlots, OnlineRequest
 from simhive.core.sandbox.models import ClockOffset
 from simhive.db.base import Base
 
@@ -22,11 +23,13 @@ __all__ = [
     "ClockOffset",
     "Event",
     "EventAttempt",
+    "GatewaySlots",
     "Hold",
     "LedgerEntry",
     "Message",
     "Number",
     "NumberUsage",
+    "OnlineRequest",
     "OutgoingMessage",
     "Rejection",
     "Rental",
