@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -369,3 +370,36 @@ class TestPlan:
             rotation.set_online(uow, mdn=mdns[1], online=False)
         held = activate(db, rid)
         assert (held.state, held.till_change, held.next_online) == ("offline", 0, None)
+
+
+class TestRaces:
+    def test_a_second_worker_skips_a_gateway_being_turned(
+        self, db: Database, clock: FrozenClock, backend: str
+    ) -> None:
+        if backend != "postgresql":
+            pytest.skip("SQLite runs one writer at a time")
+        add(db, 4)
+        configure(db, 2)
+        clock.advance(seconds=WINDOW)
+        turning, committed, go = threading.Event(), threading.Event(), threading.Event()
+        moved: list[int] = []
+
+        def first() -> None:
+            with db.uow() as uow:
+                moved.append(rotation.step(uow, gateway=BANK))
+                turning.set()
+                go.wait(30)  # the turn's transaction stays open meanwhile
+            committed.set()
+
+        thread = threading.Thread(target=first)
+        thread.start()
+        try:
+            assert turning.wait(30)
+            with db.uow() as uow:
+                assert rotation.step(uow, gateway=BANK) == 0
+            assert not committed.is_set()  # skipped, not queued behind the first
+        finally:
+            go.set()
+            thread.join()
+        assert moved == [4]
+        assert len(online(db)) == 2
