@@ -267,3 +267,16 @@ def withdraw(uow: UnitOfWork, *, number: Number) -> None:
     if lapsed and not number.online:
         number.queue_at = number.turn_at
     uow.session.flush()
+
+
+def in_slots(uow: UnitOfWork, *, gateway: str) -> list[tuple[str, datetime | None]]:
+    """The numbers a gateway holds in its slots now, each with its window's end (None: none
+    planned), the first to leave first: what a SIM bank that follows this plan puts online."""
+    if not rotating(uow, gateway):
+        raise NotFound(f"gateway {gateway} has no slots set")
+    rows = uow.session.execute(
+        select(Number.mdn, Number.online_until)
+        .where(Number.gateway == gateway, Number.online.is_(True))
+        .order_by(Number.online_until.asc().nulls_last(), Number.mdn)
+    ).all()
+    return [(mdn, until) for mdn, until in rows]
