@@ -13,6 +13,7 @@ from simhive.core.errors import (
     InvalidParameter,
     NoNumbers,
     NotFound,
+    RentalAwaitingMdn,
     RentalClosed,
 )
 from simhive.core.inventory import service as inventory
@@ -66,7 +67,7 @@ def report(uow: UnitOfWork, *, rental: Rental, reason: str = "") -> ReportView:
     if rental.status not in OPEN_RENTAL_STATUSES:
         raise RentalClosed(rental.status)
     if rental.number_id is None:
-        raise InvalidParameter("ltr_id", str(rental.id), "the rental has no number yet")
+        raise RentalAwaitingMdn(rental.id)
     if len(reason) > 500:
         raise InvalidParameter("reason", reason[:40], "at most 500 characters")
     open_one = uow.session.scalar(

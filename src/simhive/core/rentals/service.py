@@ -22,6 +22,8 @@ from simhive.core.errors import (
     MdnNotAvailable,
     MissingParameter,
     NoNumbers,
+    NotUnlimited,
+    RentalAwaitingMdn,
     RentalClosed,
     UnknownRental,
 )
@@ -444,7 +446,7 @@ def switch_service(uow: UnitOfWork, *, rental: Rental, service: str) -> RentalVi
     current = uow.session.get(Service, rental.service_id)
     assert current is not None
     if current.name_key not in catalog.ANY_SERVICE_NAMES:
-        raise InvalidParameter("ltr_id", str(rental.id), "only an Unlimited rental can switch")
+        raise NotUnlimited(rental.id, current.name)
     (target,) = catalog.find_services(uow, [service])
     if target.name_key in catalog.ANY_SERVICE_NAMES:
         raise InvalidParameter("service", service, "switch to one service, not Unlimited")
@@ -460,7 +462,7 @@ def forward(uow: UnitOfWork, *, rental: Rental, destination: str) -> str:
     if target is None:
         raise InvalidParameter("destination", destination, "not a valid phone number")
     if rental.number_id is None:
-        raise InvalidParameter("ltr_id", str(rental.id), "the rental has no number yet")
+        raise RentalAwaitingMdn(rental.id)
     number = uow.session.get(Number, rental.number_id)
     assert number is not None
     rental.forward_to = target
