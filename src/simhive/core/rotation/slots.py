@@ -97,24 +97,10 @@ def rotate(uow: UnitOfWork, slots: GatewaySlots, *, expire: bool) -> Moves:
     now = uow.clock.now()
     window = timedelta(seconds=window_s(uow, slots))
     gateway = slots.gateway
-    ended: list[Number] = []
-    forced: list[Number] = []
     if expire:
-        current = locked_numbers(
-            uow,
-            select(Number)
-            .where(Number.gateway == gateway, Number.online.is_(True))
-            .order_by(Number.online_until.asc().nulls_first(), Number.id),
-        )
-        keep = pinned(uow, gateway)
-        movable = [n for n in current if n.id not in keep]
-        ended = [n for n in movable if n.online_until is None or n.online_until <= now]
-        # More numbers online than slots (the operator took slots away): the ones whose
-        # window ends first leave now.
-        over = len(current) - slots.slots - len(ended)
-        forced = [n for n in movable if n not in ended][: max(over, 0)]
-        free = slots.slots - (len(current) - len(ended) - len(forced))
+        ended, forced, free = _ending(uow, slots, now)
     else:
+        ended, forced = [], []
         free = slots.slots - count(uow, gateway, Number.online.is_(True))
     back = now + window * rounds_behind(uow, slots)
     waiting: list[Number] = []
@@ -130,8 +116,7 @@ def rotate(uow: UnitOfWork, slots: GatewaySlots, *, expire: bool) -> Moves:
     # among themselves, the latest to come online keep their slots first.
     ahead = [n for n in waiting if n.queue_at is None or n.queue_at <= back]
     stayers = sorted(ended, key=lambda n: n.online_until or _EARLIEST, reverse=True)
-    chosen = (ahead + stayers + waiting[len(ahead) :])[: max(free, 0)]
-    picked = {n.id for n in chosen}
+    picked = {n.id for n in (ahead + stayers + waiting[len(ahead) :])[: max(free, 0)]}
     moves = Moves()
     for number in ended + forced:
         if number.id in picked:
@@ -145,6 +130,27 @@ def rotate(uow: UnitOfWork, slots: GatewaySlots, *, expire: bool) -> Moves:
             moves.online.append(number)
     uow.session.flush()
     return moves
+
+
+def _ending(
+    uow: UnitOfWork, slots: GatewaySlots, now: datetime
+) -> tuple[list[Number], list[Number], int]:
+    """The online numbers whose window ended (they may keep their slot if nobody waits),
+    those that must leave anyway, and how many slots that frees; all of them locked."""
+    current = locked_numbers(
+        uow,
+        select(Number)
+        .where(Number.gateway == slots.gateway, Number.online.is_(True))
+        .order_by(Number.online_until.asc().nulls_first(), Number.id),
+    )
+    keep = pinned(uow, slots.gateway)
+    movable = [n for n in current if n.id not in keep]
+    ended = [n for n in movable if n.online_until is None or n.online_until <= now]
+    # More numbers online than slots (the operator took slots away): the ones whose
+    # window ends first leave now.
+    over = len(current) - slots.slots - len(ended)
+    forced = [n for n in movable if n not in ended][: max(over, 0)]
+    return ended, forced, slots.slots - (len(current) - len(ended) - len(forced))
 
 
 def _leave(number: Number, back: datetime) -> None:
