@@ -88,19 +88,17 @@ def remove(uow: UnitOfWork, *, gateway: str) -> int:
         raise NotFound(f"gateway {gateway} has no slots set")
     uow.session.delete(row)
     uow.session.flush()
-    for number in moves.locked_numbers(
+    online = moves.locked_numbers(
         uow, select(Number).where(Number.gateway == gateway, Number.online.is_(True))
-    ):
-        number.online_until = None
+    )
+    moves.assign(uow, online, online_until=None)
     waiting = moves.locked_numbers(
         uow,
         select(Number).where(
             Number.gateway == gateway, Number.online.is_(False), Number.held.is_(False)
         ),
     )
-    for number in waiting:
-        moves.enter(uow, number, until=None)
-    uow.session.flush()
+    moves.enter(uow, waiting, until=None)
     _offer(uow, moves.Moves(online=waiting))
     return len(waiting)
 
@@ -191,8 +189,11 @@ def step(uow: UnitOfWork, *, gateway: str) -> int:
 def _offer(uow: UnitOfWork, done: moves.Moves) -> None:
     """Free numbers that came online go to waiting bids first (as any number coming online)."""
     for number in done.online:
-        if number.lease_group is None:
-            lifecycle.offer_number(uow, number)
+        if number.lease_group is not None:
+            continue
+        if not lifecycle.waiting_bids(uow, limit=1):
+            return  # a window's turn brings hundreds of numbers; bids are usually none
+        lifecycle.offer_number(uow, number)
 
 
 def set_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
@@ -216,13 +217,12 @@ def set_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
         uow.session.flush()
         return number
     if row is None:
-        moves.enter(uow, number, until=None)
-        uow.session.flush()
+        moves.enter(uow, [number], until=None)
         _offer(uow, moves.Moves(online=[number]))
         return number
     now = uow.clock.now()
     number.turn_at = now
-    number.queue_at = min([now, *(r.requested_at for r in moves.pending(uow, number.id))])
+    number.queue_at = min([now, *(r.requested_at for r in moves.pending(uow, [number.id]))])
     uow.session.flush()
     _offer(uow, moves.rotate(uow, row, expire=False))
     return number
@@ -240,7 +240,7 @@ def request_online(uow: UnitOfWork, *, number: Number, rental_id: int, account_i
     if row is None or number.online or number.lease_group is None:
         return
     now = uow.clock.now()
-    waiting = [r for r in moves.pending(uow, number.id) if r.lease_group == number.lease_group]
+    waiting = [r for r in moves.pending(uow, [number.id]) if r.lease_group == number.lease_group]
     if not waiting:
         uow.session.add(
             OnlineRequest(
@@ -260,7 +260,7 @@ def request_online(uow: UnitOfWork, *, number: Number, rental_id: int, account_i
 
 def withdraw(uow: UnitOfWork, *, number: Number) -> None:
     """The rental let the number go: its waiting requests lapse, and it keeps its own turn."""
-    lapsed = moves.pending(uow, number.id)
+    lapsed = moves.pending(uow, [number.id])
     for request in lapsed:
         request.status = RequestStatus.CANCELLED
         request.closed_at = uow.clock.now()

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.core.inventory.models import Number
@@ -20,6 +21,8 @@ from simhive.core.rotation.models import GatewaySlots, OnlineRequest, RequestSta
 from simhive.db.uow import UnitOfWork
 
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
+# Numbers per statement: far under PostgreSQL's 65,535 parameters.
+_BATCH = 5000
 
 
 @dataclass
@@ -117,18 +120,13 @@ def rotate(uow: UnitOfWork, slots: GatewaySlots, *, expire: bool) -> Moves:
     ahead = [n for n in waiting if n.queue_at is None or n.queue_at <= back]
     stayers = sorted(ended, key=lambda n: n.online_until or _EARLIEST, reverse=True)
     picked = {n.id for n in (ahead + stayers + waiting[len(ahead) :])[: max(free, 0)]}
-    moves = Moves()
-    for number in ended + forced:
-        if number.id in picked:
-            number.online_until = now + window
-        else:
-            _leave(number, back)
-            moves.offline.append(number)
-    for number in waiting:
-        if number.id in picked:
-            enter(uow, number, until=now + window)
-            moves.online.append(number)
-    uow.session.flush()
+    moves = Moves(
+        online=[n for n in waiting if n.id in picked],
+        offline=[n for n in ended + forced if n.id not in picked],
+    )
+    assign(uow, [n for n in ended if n.id in picked], online_until=now + window)
+    assign(uow, moves.offline, online=False, online_until=None, turn_at=back, queue_at=back)
+    enter(uow, moves.online, until=now + window)
     return moves
 
 
@@ -153,41 +151,54 @@ def _ending(
     return ended, forced, slots.slots - (len(current) - len(ended) - len(forced))
 
 
-def _leave(number: Number, back: datetime) -> None:
-    number.online = False
-    number.online_until = None
-    number.turn_at = back
-    number.queue_at = back
+def assign(uow: UnitOfWork, numbers: list[Number], **values: Any) -> None:
+    """Give numbers the same values in a statement per few thousand; the loaded rows follow."""
+    for start in range(0, len(numbers), _BATCH):
+        batch = numbers[start : start + _BATCH]
+        uow.session.execute(
+            update(Number)
+            .where(Number.id.in_([n.id for n in batch]))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        for number in batch:
+            for name, value in values.items():
+                set_committed_value(number, name, value)
 
 
-def enter(uow: UnitOfWork, number: Number, *, until: datetime | None) -> None:
-    """Put a number in a slot until `until` (None: no end) and honour what its customer asked."""
+def enter(uow: UnitOfWork, numbers: list[Number], *, until: datetime | None) -> None:
+    """Put numbers in slots until `until` (None: no end) and honour what their customers asked.
+
+    A request the number's lease did not make (its rental let the number go) lapses.
+    """
+    if not numbers:
+        return
     now = uow.clock.now()
-    turn_at = number.turn_at
-    number.online = True
-    number.online_until = until
-    number.turn_at = None
-    number.queue_at = None
-    for request in pending(uow, number.id):
+    turns = {n.id: n.turn_at for n in numbers}
+    leases = {n.id: n.lease_group for n in numbers}
+    assign(uow, numbers, online=True, online_until=until, turn_at=None, queue_at=None)
+    for request in pending(uow, list(turns)):
         request.closed_at = now
-        if request.lease_group != number.lease_group:
+        if request.lease_group != leases[request.number_id]:
             request.status = RequestStatus.CANCELLED
             continue
         request.status = RequestStatus.HONOURED
         request.online_until = until
         # The request placed the number in line only when it came before the number's turn.
+        turn_at = turns[request.number_id]
         by_request = turn_at is not None and request.requested_at < turn_at
         request.turn = Turn.REQUEST if by_request else Turn.ROTATION
+    uow.session.flush()
 
 
-def pending(uow: UnitOfWork, number_id: int) -> list[OnlineRequest]:
-    return list(
-        uow.session.scalars(
-            select(OnlineRequest)
-            .where(
-                OnlineRequest.number_id == number_id,
+def pending(uow: UnitOfWork, number_ids: list[int]) -> list[OnlineRequest]:
+    """The numbers' requests not honoured yet, oldest first."""
+    found: list[OnlineRequest] = []
+    for start in range(0, len(number_ids), _BATCH):
+        found += uow.session.scalars(
+            select(OnlineRequest).where(
+                OnlineRequest.number_id.in_(number_ids[start : start + _BATCH]),
                 OnlineRequest.status == RequestStatus.PENDING,
             )
-            .order_by(OnlineRequest.id)
         )
-    )
+    return sorted(found, key=lambda r: r.id)
