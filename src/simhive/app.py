@@ -27,8 +27,12 @@ from simhive.db.fastread import FastReader
 from simhive.db.uow import Database
 from simhive.dialects.command.app import routes as command_routes
 from simhive.gateways.http_ingest import routes as ingest_routes
+from simhive.gateways.http_slots import SlotReports
+from simhive.gateways.http_slots import routes as slot_routes
 from simhive.kit.clock import Clock, SystemClock
 from simhive.observability import DATABASE_GAUGES, REGISTRY, new_request_id, request_id
+from simhive.operations import numbers as number_ops
+from simhive.operations import rotation as rotation_ops
 from simhive.settings import Settings
 from simhive.worker.inbound import Sink
 from simhive.worker.runner import Worker
@@ -102,6 +106,22 @@ def login_throttle(settings: Settings, clock: Clock) -> LoginThrottle:
     )
 
 
+def slot_reports(db: Database) -> SlotReports:
+    """What a SIM bank reports over HTTP, run as the operator's own use cases."""
+
+    def set_status(mdn: str, online: bool) -> tuple[str, bool, bool]:
+        info = number_ops.set_number_online(db, mdn=mdn, online=online)
+        return info.mdn, info.online, info.held
+
+    return SlotReports(
+        set_slots=lambda gateway, slots, window_s: rotation_ops.report_slots(
+            db, gateway=gateway, slots=slots, window_s=window_s
+        ),
+        in_slots=lambda gateway: rotation_ops.in_slots(db, gateway=gateway),
+        set_status=set_status,
+    )
+
+
 def create_app(
     settings: Settings,
     *,
@@ -149,6 +169,8 @@ def create_app(
         sink = Sink(db, "http")
         limit = settings.ingest_max_body_bytes
         for route in ingest_routes(settings.ingest_token, db.clock, sink, max_body=limit):
+            app.router.routes.append(route)
+        for route in slot_routes(settings.ingest_token, slot_reports(db), max_body=limit):
             app.router.routes.append(route)
 
     from simhive.dialects.admin.app import create_admin_app

@@ -74,6 +74,14 @@ class Settings(BaseSettings):
         Decimal("5.00"),
         description="Flat fee added to an Unlimited rental reserved with `reserve=true` (004).",
     )
+    rotation_window_s: int = Field(
+        1800,
+        ge=60,
+        le=7 * 86400,
+        description="Seconds a number stays online once SIM rotation puts it in a modem slot, "
+        "on gateways with slots (`simhive rotation set`) that set no window of their own; a "
+        "customer's `ltr_activate` gets at least this long online.",
+    )
     send_sms_fee: Decimal = Field(
         Decimal("0.10"),
         ge=0,

@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import select, update
 
 from simhive.app import create_app
-from simhive.core.activations import lifecycle
 from simhive.core.activations.models import OPEN_STATUSES, Activation, ActivationStatus
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
@@ -33,6 +32,7 @@ from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals import service as rental_service
 from simhive.core.rentals.models import Rental, RentalReport, RentalStatus, ReportOutcome
+from simhive.core.rotation import service as rotation
 from simhive.db.uow import Database
 from simhive.gateways.base import InboundSMS
 from simhive.kit.clock import FrozenClock
@@ -212,7 +212,7 @@ class Actor:
                 )
         else:
             with self.db.uow() as uow:
-                lifecycle.set_number_online(uow, mdn=rng.choice(self.mdns), online=True)
+                rotation.set_online(uow, mdn=rng.choice(self.mdns), online=True)
 
     def step(self, client: httpx.Client) -> None:
         rng = self.rng

@@ -258,13 +258,29 @@ class TestManage:
         assert api("ltr_autorenew", service="Amazon", mdn=mdn)["message"] is True
         assert api("ltr_autorenew", mdn=mdn)["message"] == "Missing required parameter: service"
 
+    def test_a_reservation_has_no_number_to_forward_or_report(
+        self, api: Api, db: Database, alice: Customer
+    ) -> None:
+        rid = str(api("ltr_rent", service="Unlimited", reserve="true")["message"]["id"])
+        before = (count(db, Event), world.balance(db, alice))
+        awaiting = {"status": "error", "message": "The rental is still awaiting an MDN"}
+        assert api("ltr_forward", ltr_id=rid, destination="4155552671") == awaiting
+        assert api("ltr_report", ltr_id=rid) == awaiting
+        assert (count(db, Event), world.balance(db, alice)) == before
+        with db.uow(write=False) as uow:
+            rental = uow.session.get(Rental, int(rid))
+            assert rental is not None and rental.forward_to is None
+
     def test_switch_and_forward(self, api: Api, db: Database) -> None:
         (mdn,) = world.numbers(db, 1)
         rid = str(api("ltr_rent", service="Unlimited")["message"]["id"])
         switched = api("ltr_switch_service", ltr_id=rid, service="google")["message"]
         assert switched["service"] == "Google"
         again = api("ltr_switch_service", ltr_id=rid, service="Amazon")
-        assert again["status"] == "error"
+        assert again == {
+            "status": "error",
+            "message": 'Only an "Unlimited" rental can switch service',
+        }
         bad = api("ltr_forward", ltr_id=rid, destination="12")
         assert bad == {"status": "error", "message": "Invalid destination value 12"}
         ok = api("ltr_forward", mdn=mdn, destination="+1 (415) 555-2671")

@@ -54,14 +54,18 @@ def numbers_import(path: Path) -> None:
 
 @app.command("online")
 def numbers_online(mdn: str) -> None:
-    """Mark a number online (waiting bids get it first)."""
+    """Bring a number online (waiting bids get it first); on a gateway with slots it queues
+    for one."""
     info = run(lambda: ops.set_number_online(database(), mdn=mdn, online=True))
-    console.print(f"{info.mdn} online")
+    if info.online:
+        console.print(f"{info.mdn} online")
+    else:
+        console.print(f"{info.mdn} waits for a slot of gateway {info.gateway}", highlight=False)
 
 
 @app.command("offline")
 def numbers_offline(mdn: str) -> None:
-    """Mark a number offline (not offered until it is back)."""
+    """Hold a number offline (not offered, and out of SIM rotation, until it is back)."""
     info = run(lambda: ops.set_number_online(database(), mdn=mdn, online=False))
     console.print(f"{info.mdn} offline")
 
@@ -69,7 +73,7 @@ def numbers_offline(mdn: str) -> None:
 @app.command("list")
 def numbers_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
     """List numbers."""
-    table = Table("mdn", "state", "area", "carrier", "gateway", "online", "in use")
+    table = Table("mdn", "state", "area", "carrier", "gateway", "online", "until", "in use")
     for n in ops.list_numbers(database(), limit=limit):
         table.add_row(
             n.mdn,
@@ -77,7 +81,8 @@ def numbers_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
             n.area_code,
             n.carrier,
             n.gateway,
-            "yes" if n.online else "no",
+            "yes" if n.online else ("held" if n.held else "no"),
+            n.online_until.strftime("%Y-%m-%d %H:%M:%S") if n.online_until else "",
             "yes" if n.leased else "",
         )
     console.print(table)

@@ -99,7 +99,9 @@ class Rental:
 
 @dataclass(frozen=True, slots=True)
 class RentalState:
-    """`ltr_status` / `ltr_activate`: unix times, `next_online` 0 when unknown."""
+    """`ltr_status` / `ltr_activate`: `till_change` seconds until the number goes offline or
+    comes online (0: no change planned), `next_online` and `timestamp` unix times
+    (`next_online` now while online, 0 when unknown)."""
 
     ltr_status: LineStatus
     till_change: int

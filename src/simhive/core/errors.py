@@ -32,6 +32,8 @@ class ErrorCode(StrEnum):
     UNKNOWN_RENTAL = "unknown_rental"
     RENTAL_CLOSED = "rental_closed"
     ALREADY_REPORTED = "already_reported"
+    RENTAL_AWAITING_MDN = "rental_awaiting_mdn"
+    NOT_UNLIMITED = "not_unlimited"
     LOGIN_THROTTLED = "login_throttled"
     MDN_NOT_HELD = "mdn_not_held"
     NO_RECENT_MESSAGES = "no_recent_messages"
@@ -223,6 +225,28 @@ class RentalClosed(CoreError):
 
 class AlreadyReported(CoreError):
     code = ErrorCode.ALREADY_REPORTED
+
+
+class RentalAwaitingMdn(CoreError):
+    """A reserved rental has no number yet to forward, report or otherwise act on."""
+
+    code = ErrorCode.RENTAL_AWAITING_MDN
+
+    def __init__(self, rental_id: int) -> None:
+        super().__init__(f"rental {rental_id} has no number yet", rental_id=rental_id)
+
+
+class NotUnlimited(CoreError):
+    """Only an Unlimited rental switches to one service."""
+
+    code = ErrorCode.NOT_UNLIMITED
+
+    def __init__(self, rental_id: int, service: str) -> None:
+        super().__init__(
+            f"rental {rental_id} is for {service}, not Unlimited",
+            rental_id=rental_id,
+            service=service,
+        )
 
 
 class MdnNotHeld(CoreError):

@@ -14,6 +14,7 @@ from simhive.core.policies.models import AccountPolicy
 from simhive.core.products.models import ProductRequest
 from simhive.core.ratelimits.models import RateCounter
 from simhive.core.rentals.models import Rental, RentalReport
+from simhive.core.rotation.models import GatewaySlots, OnlineRequest
 from simhive.core.sandbox.models import ClockOffset
 from simhive.core.senders.models import SenderId
 from simhive.core.tokens.models import AccessToken
@@ -33,12 +34,14 @@ __all__ = [
     "EventAttempt",
     "FraudBlock",
     "FraudCounter",
+    "GatewaySlots",
     "Hold",
     "LedgerEntry",
     "Message",
     "Number",
     "NumberUsage",
     "OutgoingCall",
+    "OnlineRequest",
     "OutgoingMessage",
     "ProductRequest",
     "RateCounter",

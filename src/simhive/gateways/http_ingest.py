@@ -71,7 +71,8 @@ def _replay(body: bytes) -> Receive:
     return receive
 
 
-async def _fields(request: Request, limit: int) -> dict[str, str]:
+async def read_fields(request: Request, limit: int) -> dict[str, str]:
+    """A form or JSON body's fields as strings, read no further than `limit` bytes."""
     body = await _body(request, limit)
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
@@ -131,7 +132,8 @@ def _sms(fields: dict[str, str], clock: Clock) -> InboundSMS:
     )
 
 
-def _authorized(request: Request, token: str) -> bool:
+def authorized(request: Request, token: str) -> bool:
+    """Whether the request carries the gateway token (compared in constant time)."""
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     return scheme.lower() == "bearer" and hmac.compare_digest(
         given.strip().encode("utf-8", "surrogateescape"), token.encode()
@@ -144,10 +146,10 @@ def routes(
     """The ingest route, answering JSON with what happened to the SMS."""
 
     async def endpoint(request: Request) -> JSONResponse:
-        if not _authorized(request, token):
+        if not authorized(request, token):
             return JSONResponse({"error": "invalid gateway token"}, status_code=401)
         try:
-            sms = _sms(await _fields(request, max_body), clock)
+            sms = _sms(await read_fields(request, max_body), clock)
         except Refused as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
         routed = await to_thread(sink, sms)

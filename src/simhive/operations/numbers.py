@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +15,7 @@ from simhive.core.inventory import imports
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.imports import ImportResult
 from simhive.core.inventory.models import Number
+from simhive.core.rotation import service as rotation
 from simhive.db.uow import Database
 from simhive.kit.phone import area_code_state, is_valid_state
 
@@ -39,6 +41,8 @@ class NumberInfo:
     gateway: str
     online: bool
     leased: bool
+    held: bool  # offline and out of SIM rotation until brought back online
+    online_until: datetime | None  # the end of its window in a slot (gateways with slots)
 
 
 def _info(number: Number) -> NumberInfo:
@@ -50,6 +54,8 @@ def _info(number: Number) -> NumberInfo:
         gateway=number.gateway,
         online=number.online,
         leased=number.lease_group is not None,
+        held=number.held,
+        online_until=number.online_until,
     )
 
 
@@ -122,8 +128,9 @@ def import_numbers(db: Database, source: bytes | Path) -> ImportResult:
 
 
 def set_number_online(db: Database, *, mdn: str, online: bool) -> NumberInfo:
+    """Bring a number online (on a gateway with slots: into the line for one) or hold it offline."""
     with db.uow() as uow:
-        return _info(lifecycle.set_number_online(uow, mdn=mdn, online=online))
+        return _info(rotation.set_online(uow, mdn=mdn, online=online))
 
 
 def list_numbers(db: Database, *, limit: int = 100) -> list[NumberInfo]:

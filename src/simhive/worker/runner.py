@@ -32,6 +32,7 @@ from simhive.core.insight import fraud
 from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.core.rentals import service as rentals
+from simhive.core.rotation import service as rotation
 from simhive.db.notify import OUTBOX_CHANNEL, Listener
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
@@ -53,6 +54,7 @@ class PassResult:
     reclaimed: int = 0
     assigned: int = 0
     renewed: int = 0
+    rotated: int = 0
     rerouted: int = 0
     ticked: int = 0
     delivered: int = 0
@@ -257,10 +259,24 @@ class Worker:
         if self._prune_due():
             with self.db.uow() as uow:
                 result.pruned = fraud.prune(uow)
+        result.rotated = self._rotate()
         result.rerouted = self._reroute_stranded()
         result.ticked = self._tick_gateways()
         self._deliver_due(result, wait=wait)
         return result
+
+    def _rotate(self) -> int:
+        """Turn the slots of every gateway with slots whose turn is due; returns numbers moved.
+
+        The check is a read, so a pass with nothing to move takes no write lock.
+        """
+        with self.db.uow(write=False) as uow:
+            due = [name for name in rotation.gateways(uow) if rotation.due(uow, gateway=name)]
+        moved = 0
+        for name in due:
+            with self.db.uow() as uow:
+                moved += rotation.step(uow, gateway=name)
+        return moved
 
     def _reroute_stranded(self) -> int:
         """Route stored messages whose routing failed; each failure backs off (2 s … 5 min)."""
@@ -301,7 +317,7 @@ class Worker:
             for mdn, online in changes() if changes is not None else ():
                 try:
                     with self.db.uow() as uow:
-                        lifecycle.set_number_online(uow, mdn=mdn, online=online)
+                        rotation.set_online(uow, mdn=mdn, online=online)
                 except CoreError as exc:
                     log.warning("gateway %s reported %s: %s", name, mdn, exc)
         self._flap()
@@ -310,7 +326,8 @@ class Worker:
     def _flap(self) -> None:
         """Once a minute, let gateways that model SIM banks take their SIMs offline and back.
 
-        Each gateway is asked about its own numbers only.
+        Each gateway is asked about its own numbers only; a gateway with slots is left out
+        (its numbers take turns in the slots instead of flapping at random).
         """
         now = self.db.clock.now()
         if self._last_flap is not None and (now - self._last_flap).total_seconds() < 60:
@@ -321,10 +338,12 @@ class Worker:
             if flap is None or not getattr(gateway, "flap_probability", 0):
                 continue
             with self.db.uow(write=False) as uow:
+                if rotation.rotating(uow, name):
+                    continue
                 mdns = inventory.gateway_mdns(uow, gateway=name)
             for mdn, online in flap(mdns):
                 with self.db.uow() as uow:
-                    lifecycle.set_number_online(uow, mdn=mdn, online=online)
+                    rotation.set_online(uow, mdn=mdn, online=online)
 
     def _deliver_due(self, result: PassResult, *, wait: bool) -> None:
         # Extend our claims first, so no pass (ours or another worker's) takes them over.

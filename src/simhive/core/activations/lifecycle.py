@@ -328,11 +328,3 @@ def expire_due(uow: UnitOfWork, *, limit: int = 500) -> int:
 def _expire(uow: UnitOfWork, activation: Activation) -> bool:
     close(uow, activation, ActivationStatus.TIMED_OUT)
     return True
-
-
-def set_number_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
-    """A number went online or offline; one that comes online free goes to bidders first."""
-    number = inventory.set_online(uow, mdn=mdn, online=online)
-    if online and number.lease_group is None:
-        offer_number(uow, number)
-    return number

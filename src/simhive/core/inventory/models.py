@@ -22,6 +22,8 @@ from simhive.db.types import UtcDateTime
 
 class Number(Base):
     __tablename__ = "numbers"
+    __table_args__ = (Index("ix_numbers_rotation", "gateway", "online", "queue_at"),)
+
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     mdn: Mapped[str] = mapped_column(String(16), unique=True)
     country: Mapped[str] = mapped_column(String(2), default="US")
@@ -31,6 +33,15 @@ class Number(Base):
     # The gateway that owns the number; core never treats one gateway specially.
     gateway: Mapped[str] = mapped_column(String(32))
     online: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Taken offline by the operator, its gateway or a report: SIM rotation passes it by
+    # until someone brings it back online.
+    held: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SIM rotation (a gateway with slots, see core.rotation): when an online number's
+    # window ends; an offline one's place in line (its turn, or its customer's earlier
+    # request) and its own turn.
+    online_until: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    queue_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    turn_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # Whether the number may be rented for 3 days (some SIMs only take 30-day rentals).
     short_rentals: Mapped[bool] = mapped_column(Boolean, default=True)
     # The activation group holding the number; NULL when free. Taken with a

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from simhive.core.errors import Conflict, InvalidMdn, NotFound
 from simhive.core.inventory.models import Number, NumberUsage, Rejection
+from simhive.core.rotation.models import GatewaySlots
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore
 from simhive.kit.phone import area_code_state, normalize_mdn
@@ -44,13 +45,19 @@ class Wanted:
 
 
 def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
-    """Add a number to the inventory; its area code and state come from the MDN when omitted."""
+    """Add a number to the inventory; its area code and state come from the MDN when omitted.
+
+    One added offline is held (out of rotation until brought online); one added online to a
+    gateway with slots joins the line for a slot instead, the worker's next turn puts it in.
+    """
     mdn = normalize_mdn(spec.mdn)
     if mdn is None:
         raise InvalidMdn(spec.mdn)
     if uow.session.scalar(select(Number.id).where(Number.mdn == mdn)) is not None:
         raise Conflict(f"number {mdn} exists")
     area_code = spec.area_code or mdn[1:4]
+    now = uow.clock.now()
+    in_line = spec.online and uow.session.get(GatewaySlots, spec.gateway) is not None
     number = Number(
         mdn=mdn,
         country=spec.country,
@@ -58,10 +65,13 @@ def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
         state=(spec.state or area_code_state(area_code) or "").upper(),
         area_code=area_code,
         gateway=spec.gateway,
-        online=spec.online,
+        online=spec.online and not in_line,
+        held=not spec.online,
+        queue_at=now if in_line else None,
+        turn_at=now if in_line else None,
         short_rentals=spec.short_rentals,
-        created_at=uow.clock.now(),
-        freed_at=uow.clock.now(),
+        created_at=now,
+        freed_at=now,
     )
     uow.session.add(number)
     uow.session.flush()
@@ -199,11 +209,24 @@ def mark_rejected(uow: UnitOfWork, *, number_id: int, account_id: int) -> None:
 
 
 def set_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
-    """A number went online or offline (SIM banks swap SIMs in and out of slots)."""
+    """Mark a number online, or offline and held, as it is (no slots checked, no bids served:
+    `rotation.set_online` is the use case)."""
     number = get_by_mdn(uow, mdn)
     number.online = online
+    number.held = not online
+    number.online_until = None
     uow.session.flush()
     return number
+
+
+def hold(uow: UnitOfWork, number: Number) -> None:
+    """Take a number offline and out of SIM rotation until someone brings it back online."""
+    number.online = False
+    number.held = True
+    number.online_until = None
+    number.queue_at = None
+    number.turn_at = None
+    uow.session.flush()
 
 
 def count_available(uow: UnitOfWork, service_ids: Sequence[int]) -> dict[int, int]:

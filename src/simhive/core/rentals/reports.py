@@ -13,6 +13,7 @@ from simhive.core.errors import (
     InvalidParameter,
     NoNumbers,
     NotFound,
+    RentalAwaitingMdn,
     RentalClosed,
 )
 from simhive.core.inventory import service as inventory
@@ -27,6 +28,7 @@ from simhive.core.rentals.models import (
     ReportStatus,
 )
 from simhive.core.rentals.service import free_number, number_wanted
+from simhive.core.rotation import service as rotation
 from simhive.db.uow import UnitOfWork
 
 
@@ -65,7 +67,7 @@ def report(uow: UnitOfWork, *, rental: Rental, reason: str = "") -> ReportView:
     if rental.status not in OPEN_RENTAL_STATUSES:
         raise RentalClosed(rental.status)
     if rental.number_id is None:
-        raise InvalidParameter("ltr_id", str(rental.id), "the rental has no number yet")
+        raise RentalAwaitingMdn(rental.id)
     if len(reason) > 500:
         raise InvalidParameter("reason", reason[:40], "at most 500 characters")
     open_one = uow.session.scalar(
@@ -157,10 +159,10 @@ def _replace(uow: UnitOfWork, rental: Rental) -> None:
     assert old is not None
     # The silent number leaves the pool (offline, for the operator to look at) before a
     # new one takes the rental's lease.
+    rotation.withdraw(uow, number=old)
     old.lease_group = None
-    old.online = False
     old.freed_at = uow.clock.now()
-    uow.session.flush()
+    inventory.hold(uow, old)
     new = inventory.take_free_number(uow, wanted, group_id=rental.lease_group)
     if new is None:
         raise NoNumbers()
@@ -188,8 +190,8 @@ def _refund(uow: UnitOfWork, rental: Rental, *, made_by: str | None) -> int:
     rental.ended_at = now
     uow.session.flush()
     if rental.number_id is not None:
-        number = uow.session.get(Number, rental.number_id)
+        number = uow.session.get(Number, rental.number_id, with_for_update={"key_share": True})
         assert number is not None
-        number.online = False  # it received nothing: not offered again until checked
+        inventory.hold(uow, number)  # it received nothing: not offered again until checked
     free_number(uow, rental)
     return cents

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ from simhive.core.errors import (
     MdnNotAvailable,
     MissingParameter,
     NoNumbers,
+    NotUnlimited,
+    RentalAwaitingMdn,
     RentalClosed,
     UnknownRental,
 )
@@ -30,6 +33,8 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages import service as messages
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental, RentalStatus
+from simhive.core.rotation import plan as rotation_plan
+from simhive.core.rotation import service as rotation
 from simhive.db.uow import UnitOfWork
 from simhive.kit.ids import parse_id
 from simhive.kit.money import from_cents
@@ -70,8 +75,8 @@ class RentalState:
     """`ltr_status` / `ltr_activate`: where the number stands, as of `now`."""
 
     state: str  # online, offline, awaiting mdn
-    till_change: int
-    next_online: int
+    till_change: int  # seconds until it goes offline or comes online; 0: no change planned
+    next_online: datetime | None  # now when online; the start of its next window; None: unknown
     now: datetime
 
 
@@ -380,32 +385,43 @@ def set_autorenew(uow: UnitOfWork, *, rental: Rental, autorenew: bool) -> None:
 
 
 def state(uow: UnitOfWork, *, rental: Rental) -> RentalState:
-    """Whether the rented number is online now (SIM banks swap SIMs in and out of slots)."""
+    """Whether the rented number is online now, and when that changes (SIM banks swap SIMs in
+    and out of their modem slots: see core.rotation)."""
     now = uow.clock.now()
     _open(rental, now)
     if rental.number_id is None:
-        return RentalState("awaiting mdn", 0, 0, now)
+        return RentalState("awaiting mdn", 0, None, now)
     number = uow.session.get(Number, rental.number_id)
     assert number is not None
-    if number.online:
-        return RentalState("online", 0, int(now.timestamp()), now)
-    return RentalState("offline", 0, 0, now)
+    where = rotation_plan.plan(uow, number)
+    till = 0
+    if where.change_at is not None:
+        till = max(math.ceil((where.change_at - where.now).total_seconds()), 0)
+    return RentalState("online" if where.online else "offline", till, where.next_online, where.now)
 
 
 def activate(uow: UnitOfWork, *, rental: Rental) -> RentalState:
-    """Ask the number's gateway to bring an offline rented number online."""
+    """Bring an offline rented number online.
+
+    On a gateway with slots the request queues for one, oldest request first, and is
+    honoured at once when one is free; a gateway without slots is asked to bring the
+    number online itself.
+    """
     _open(rental, uow.clock.now())
-    current = state(uow, rental=rental)
-    if current.state == "offline":
-        number = uow.session.get(Number, rental.number_id)
-        assert number is not None
-        events.enqueue_gateway(
-            uow,
-            gateway=number.gateway,
-            event_type="number.activate",
-            payload={"mdn": number.mdn, "rental_id": str(rental.id)},
-        )
-    return current
+    number = uow.session.get(Number, rental.number_id) if rental.number_id else None
+    if number is not None and not number.online:
+        if rotation.rotating(uow, number.gateway):
+            rotation.request_online(
+                uow, number=number, rental_id=rental.id, account_id=rental.account_id
+            )
+        else:
+            events.enqueue_gateway(
+                uow,
+                gateway=number.gateway,
+                event_type="number.activate",
+                payload={"mdn": number.mdn, "rental_id": str(rental.id)},
+            )
+    return state(uow, rental=rental)
 
 
 def release(uow: UnitOfWork, *, rental: Rental) -> None:
@@ -425,6 +441,7 @@ def free_number(uow: UnitOfWork, rental: Rental) -> None:
         Number, rental.number_id, with_for_update={"key_share": True}, populate_existing=True
     )
     if number is not None and number.lease_group == rental.lease_group:
+        rotation.withdraw(uow, number=number)
         inventory.release(uow, number)
         if number.online:
             lifecycle.offer_number(uow, number)
@@ -436,7 +453,7 @@ def switch_service(uow: UnitOfWork, *, rental: Rental, service: str) -> RentalVi
     current = uow.session.get(Service, rental.service_id)
     assert current is not None
     if current.name_key not in catalog.ANY_SERVICE_NAMES:
-        raise InvalidParameter("ltr_id", str(rental.id), "only an Unlimited rental can switch")
+        raise NotUnlimited(rental.id, current.name)
     (target,) = catalog.find_services(uow, [service])
     if target.name_key in catalog.ANY_SERVICE_NAMES:
         raise InvalidParameter("service", service, "switch to one service, not Unlimited")
@@ -452,7 +469,7 @@ def forward(uow: UnitOfWork, *, rental: Rental, destination: str) -> str:
     if target is None:
         raise InvalidParameter("destination", destination, "not a valid phone number")
     if rental.number_id is None:
-        raise InvalidParameter("ltr_id", str(rental.id), "the rental has no number yet")
+        raise RentalAwaitingMdn(rental.id)
     number = uow.session.get(Number, rental.number_id)
     assert number is not None
     rental.forward_to = target

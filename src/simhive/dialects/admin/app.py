@@ -21,6 +21,7 @@ from simhive.dialects.admin import events as event_routes
 from simhive.dialects.admin import insight as insight_routes
 from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import rentals as rental_routes
+from simhive.dialects.admin import rotation as rotation_routes
 from simhive.dialects.admin import services as service_routes
 from simhive.dialects.admin import sms as sms_routes
 from simhive.dialects.admin import tokens as token_routes
@@ -113,6 +114,7 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         insight_routes,
         token_routes,
         call_routes,
+        rotation_routes,
     ):
         app.include_router(domain.router(db, guard))
     # Sandbox mode only: each route answers 409 on a deployment without it.

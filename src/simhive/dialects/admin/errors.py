@@ -32,6 +32,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNKNOWN_RENTAL: 404,
     ErrorCode.RENTAL_CLOSED: 409,
     ErrorCode.ALREADY_REPORTED: 409,
+    ErrorCode.RENTAL_AWAITING_MDN: 409,
+    ErrorCode.NOT_UNLIMITED: 409,
     ErrorCode.LOGIN_THROTTLED: 429,
     ErrorCode.MDN_NOT_HELD: 404,
     ErrorCode.NO_RECENT_MESSAGES: 409,

@@ -3,6 +3,7 @@
 No `from __future__ import annotations` here: FastAPI reads these annotations at run time.
 """
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -28,6 +29,10 @@ class NumberView(BaseModel):
     gateway: str
     online: bool
     leased: bool
+    held: bool = Field(description="Offline and out of SIM rotation until brought online.")
+    online_until: datetime | None = Field(
+        description="When its window in a modem slot ends (gateways with slots)."
+    )
 
 
 class NumberUpdate(BaseModel):
@@ -97,6 +102,8 @@ def router(db: Database, guard: Guard) -> APIRouter:
 
     @routes.patch("/{mdn}")
     def update_number(mdn: str, body: NumberUpdate) -> NumberView:
+        """Bring a number online (on a gateway with slots: into the line for one) or hold it
+        offline (out of rotation)."""
         return NumberView(**ops.set_number_online(db, mdn=mdn, online=body.online).__dict__)
 
     return routes

@@ -44,6 +44,10 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.UNKNOWN_RENTAL: lambda e: "Invalid long-term rental ID",
     ErrorCode.ALREADY_REPORTED: lambda e: "The MDN has already been reported",
     ErrorCode.RENTAL_CLOSED: lambda e: f"The rental is already {e.fields['status']}",
+    # 004 says a reservation gets "the next available MDN" later, and names the state
+    # "awaiting mdn" in ltr_status; switching is for "Unlimited" rentals, as `reserve` is.
+    ErrorCode.RENTAL_AWAITING_MDN: lambda e: "The rental is still awaiting an MDN",
+    ErrorCode.NOT_UNLIMITED: lambda e: 'Only an "Unlimited" rental can switch service',
     ErrorCode.LOGIN_THROTTLED: lambda e: (
         f"Too many failed logins, retry in {e.fields['retry_after']} seconds"
     ),

@@ -56,11 +56,15 @@ def rental_entry(v: rentals.RentalView) -> dict[str, Any]:
 
 
 def state_entry(s: rentals.RentalState) -> dict[str, Any]:
-    """DESIGN.md: `ltr_status` / `ltr_activate` answer integers and one of three states."""
+    """DESIGN.md: `ltr_status` / `ltr_activate` answer integers and one of three states.
+
+    004 names the fields without a table: `till_change` is seconds until the number goes
+    offline or comes online, `next_online` a unix time (now while online), 0 when unknown.
+    """
     return {
         "ltr_status": s.state,
         "till_change": s.till_change,
-        "next_online": s.next_online,
+        "next_online": unix_seconds(s.next_online) if s.next_online else 0,
         "timestamp": unix_seconds(s.now),
     }
 

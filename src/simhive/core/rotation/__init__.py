@@ -1,0 +1,1 @@
+"""SIM rotation: a gateway's modem slots, SIMs taking turns in them, and customers' asks."""
