@@ -38,7 +38,7 @@ from simhive.kit.clock import FrozenClock
 from tests.fixtures.rest import Rest, rest_server
 from tests.fixtures.servers import webhook_receiver
 
-NUMBER = "+447700900123"
+NUMBER = "+447400900123"
 
 
 @pytest.fixture

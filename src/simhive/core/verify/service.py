@@ -24,6 +24,7 @@ from simhive.core.errors import (
     AlreadyVerified,
     CodeExpired,
     CoreError,
+    FraudRefused,
     InvalidParameter,
     InvalidRecipient,
     SenderNotAllowed,
@@ -31,6 +32,7 @@ from simhive.core.errors import (
     UnknownRequest,
     WrongCode,
 )
+from simhive.core.insight import fraud
 from simhive.core.outbound import calls, platform
 from simhive.core.outbound.models import CallKind
 from simhive.core.policies.service import ATTEMPTS_RANGE, CODE_EXPIRY_RANGE, policy_for
@@ -66,12 +68,17 @@ class VerifyRequest:
 def _guard(
     uow: UnitOfWork, *, account: Account, facts: NumberFacts, method: str, ip: str | None
 ) -> None:
-    """The SMS-pumping guard: where a verification is refused before anything is sent.
-
-    Today it admits every verification. The fraud check (its own product) plugs in here:
-    raise a CoreError to refuse, and nothing is written or charged.
+    """The SMS-pumping guard: the fraud check, counting this attempt; FraudRefused (and
+    nothing written or charged: the transaction rolls back, the count with it) unless
+    the number passes. A number outside the mobile ranges (NOT_MOBILE_PREFIX) may still
+    be verified by voice, which a landline answers; never by SMS or flash call.
     """
-    del uow, account, facts, method, ip
+    verdict = fraud.check(uow, facts.e164, ip=ip, account_id=account.id, record_attempt=True)
+    if verdict.passed:
+        return
+    if verdict.status is fraud.FraudStatus.NOT_MOBILE_PREFIX and method == "voice":
+        return
+    raise FraudRefused(verdict.number, verdict.status.value)
 
 
 def _code_hash(public_id: str, code: str) -> str:

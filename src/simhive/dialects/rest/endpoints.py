@@ -11,6 +11,7 @@ from typing import Any
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import AuthFailed
+from simhive.core.insight import service as insight
 from simhive.core.messaging import service as ops
 from simhive.core.products import service as products
 from simhive.core.verify import service as verify
@@ -107,3 +108,27 @@ def flash_call(db: Database, account_id: int, p: Fields, path: Fields) -> Answer
     with db.uow() as uow:
         placed = ops.flash_call(uow, account=_account(uow, account_id), ask=ask)
         return 200, {"requestId": placed.request_id, "from": placed.caller_id}
+
+
+def hlr_lookup(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
+    """003 "HLR lookup" (`GET ?number=` or POST): the request as 003's example shows it."""
+    number = params.required(p, "number")
+    with db.uow() as uow:
+        done = insight.hlr_lookup(
+            uow, account=_account(uow, account_id), number=number, payload=params.payload(p)
+        )
+        return 200, render.hlr(done)
+
+
+def fraud_check(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
+    """003 "Fraud Check": {"status", "mobilePrefix"}, and the request that recorded it."""
+    number = params.required(p, "number")
+    with db.uow() as uow:
+        done = insight.fraud_check(
+            uow,
+            account=_account(uow, account_id),
+            number=number,
+            ip=params.optional(p, "ip"),
+            payload=params.payload(p),
+        )
+        return 200, render.fraud_verdict(done)
