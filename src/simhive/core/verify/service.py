@@ -67,18 +67,18 @@ class VerifyRequest:
 
 def _guard(
     uow: UnitOfWork, *, account: Account, facts: NumberFacts, method: str, ip: str | None
-) -> None:
-    """The SMS-pumping guard: the fraud check, counting this attempt; FraudRefused (and
-    nothing written or charged: the transaction rolls back, the count with it) unless
-    the number passes. A number outside the mobile ranges (NOT_MOBILE_PREFIX) may still
-    be verified by voice, which a landline answers; never by SMS or flash call.
+) -> FraudRefused | None:
+    """The SMS-pumping guard: the fraud check, counting this attempt (a refused one too,
+    so an account that keeps walking a range stays refused); FraudRefused unless the
+    number passes. A number outside the mobile ranges (NOT_MOBILE_PREFIX) may still be
+    verified by voice, which a landline answers; never by SMS or flash call.
     """
     verdict = fraud.check(uow, facts.e164, ip=ip, account_id=account.id, record_attempt=True)
     if verdict.passed:
-        return
+        return None
     if verdict.status is fraud.FraudStatus.NOT_MOBILE_PREFIX and method == "voice":
-        return
-    raise FraudRefused(verdict.number, verdict.status.value)
+        return None
+    return FraudRefused(verdict.number, verdict.status.value)
 
 
 def _code_hash(public_id: str, code: str) -> str:
@@ -134,8 +134,28 @@ def _sender(uow: UnitOfWork, account: Account, ask: VerifyRequest, code: str) ->
     return calls.pool_caller_id(uow)
 
 
+@dataclass(frozen=True, slots=True)
+class StartOutcome:
+    """A verification opened, or refused by the fraud guard. A refusal is an outcome, not
+    an exception: the attempt it counted must be committed (nothing else is written or
+    charged), so the caller raises `error` after the commit."""
+
+    request: ProductRequest | None
+    error: CoreError | None = None
+
+
 def start(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> ProductRequest:
-    """Open a verification: hold its price, and queue its SMS or call with a fresh code."""
+    """Open a verification, or raise why not (a refusal's count is then rolled back)."""
+    outcome = begin(uow, account=account, ask=ask)
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.request is not None
+    return outcome.request
+
+
+def begin(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> StartOutcome:
+    """Open a verification: hold its price, and queue its SMS or call with a fresh code;
+    or count the attempt and answer the fraud guard's refusal."""
     facts, language = _checked(uow, account, ask)
     policy = policy_for(uow, account.id)
     policy.check_country(facts.country or "")
@@ -143,7 +163,9 @@ def start(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> ProductRe
     expiry = _bounded("codeExpiry", ask.code_expiry_s, policy.code_expiry_s, CODE_EXPIRY_RANGE)
     allowed = _bounded("checkAttemptsAllowed", ask.attempts, policy.check_attempts, ATTEMPTS_RANGE)
     callback_url = products.check_callback_url(uow, ask.callback_url)
-    _guard(uow, account=account, facts=facts, method=ask.method, ip=ask.ip)
+    refused = _guard(uow, account=account, facts=facts, method=ask.method, ip=ask.ip)
+    if refused is not None:
+        return StartOutcome(None, refused)
     code = new_code(code_length)
     sender = _sender(uow, account, ask, code)
     request = products.open_request(
@@ -171,7 +193,7 @@ def start(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> ProductRe
     )
     _send(uow, request, ask.method, sender, language, code)
     uow.session.flush()
-    return request
+    return StartOutcome(request)
 
 
 def _send(

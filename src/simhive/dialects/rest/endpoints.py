@@ -31,7 +31,7 @@ def _account(uow: UnitOfWork, account_id: int) -> Account:
 
 
 def verify_start(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
-    """003 `POST /v1/verify`: {"requestId"}."""
+    """003 `POST /v1/verify`: {"requestId"}; a refusal is answered after the commit."""
     ask = verify.VerifyRequest(
         number=params.required(p, "number"),
         method=params.required(p, "method").lower(),
@@ -45,8 +45,11 @@ def verify_start(db: Database, account_id: int, p: Fields, path: Fields) -> Answ
         payload=params.payload(p),
     )
     with db.uow() as uow:
-        request = verify.start(uow, account=_account(uow, account_id), ask=ask)
-        return 200, {"requestId": request.public_id}
+        outcome = verify.begin(uow, account=_account(uow, account_id), ask=ask)
+    if outcome.error is not None:  # refused by the fraud guard: its count is committed
+        raise outcome.error
+    assert outcome.request is not None
+    return 200, {"requestId": outcome.request.public_id}
 
 
 def verify_check(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
