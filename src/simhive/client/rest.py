@@ -1,7 +1,7 @@
 """Clients for the REST API (`/v1`), sync and async, on httpx: typed results, typed errors.
 
 with RestClient("http://127.0.0.1:8080", token="id:secret") as api:
-    request_id = api.verify("+447700900123", method="sms")
+    request_id = api.verify("+447400900123", method="sms")
     api.check(request_id, code)            # Verified, or WrongCodeError, CodeExpiredError...
 """
 
