@@ -150,10 +150,14 @@ class TestRandomizedVerifications:
         seed = int(os.environ.get("SIMHIVE_TEST_SEED") or random.SystemRandom().randrange(2**32))
         print(f"randomized verifications on {backend}: SIMHIVE_TEST_SEED={seed}")
         master = random.Random(seed)
-        # Each actor verifies its own number over and over: past the fraud guard's limits
-        # by design, which tests/dialects/test_rest_insight.py covers.
+        # Each actor verifies its own number over and over: past the fraud guard's number
+        # and range limits by design; tests/dialects/test_rest_insight.py covers the guard.
         settings = db.settings.model_copy(
-            update={"rest_rate_limit": "100000/second", "fraud_number_limit": 10**6}
+            update={
+                "rest_rate_limit": "100000/second",
+                "fraud_number_limit": 10**6,
+                "fraud_range_limit": 10**6,
+            }
         )
         db = Database(db.engine, clock, settings)
         credits = {f"v{i}": "0.40" if i % 4 == 0 else "5.00" for i in range(ACTORS)}
