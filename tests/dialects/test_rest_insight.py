@@ -3,7 +3,9 @@ fraud check in front of `/v1/verify`: real HTTP on both databases, money to the 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -250,3 +252,23 @@ class TestVerifyGuard:
             error(api.post("/verify", number=LANDLINE, method="call"), 17, 403)
         assert world.available(db, who) == Decimal("0.92")
         assert requests_of(db, who) == 1
+
+
+class TestConcurrentCharges:
+    def test_no_lookup_without_its_cent(self, rest: Rest, db: Database) -> None:
+        """Lookups and checks at once, in a random mix, from several clients: exactly as
+        many answered as the credit pays for, each charged once, the rest error 6."""
+        who, credential = rest.customer("ivan", credit="0.07")
+        rng = random.Random()
+        paths = [rng.choice(["/insight/hlr", "/insight/fraudcheck"]) for _ in range(16)]
+
+        def one(path: str) -> int:
+            with caller(rest.url, credential) as api:
+                return api.post(path, number=MOBILE).status_code
+
+        with ThreadPoolExecutor(4) as pool:
+            codes = list(pool.map(one, paths))
+        assert sorted(codes) == [200] * 7 + [403] * 9, paths
+        assert world.balance(db, who) == Decimal("0.00")
+        assert world.available(db, who) == Decimal("0.00")
+        assert requests_of(db, who) == 7
