@@ -332,6 +332,19 @@ class Settings(BaseSettings):
     flash_call_price: Decimal = Field(
         Decimal("0.02"), ge=0, decimal_places=2, description="Price of one `/v1/calls/flash` call."
     )
+    hlr_price: Decimal = Field(
+        Decimal("0.01"),
+        ge=0,
+        decimal_places=2,
+        description="Price of one HLR lookup (`/v1/insight/hlr`), charged for every answer.",
+    )
+    fraudcheck_price: Decimal = Field(
+        Decimal("0.01"),
+        ge=0,
+        decimal_places=2,
+        description="Price of one fraud check (`/v1/insight/fraudcheck`); the check that "
+        "`/v1/verify` makes is part of the verification's price.",
+    )
     simulator_unreachable: str = Field(
         "",
         description="Comma-separated numbers whose simulated handsets are switched off: SMS to "

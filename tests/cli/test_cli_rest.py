@@ -95,8 +95,8 @@ class TestHandsets:
         world.customer(db, "ann")
         with db.uow() as uow:
             ann = accounts.find_account(uow, "ann")
-            verify.start(uow, account=ann, ask=verify.VerifyRequest("+447700900123", "sms"))
-            flash = messaging.FlashAsk("+447700900123", code="4321")
+            verify.start(uow, account=ann, ask=verify.VerifyRequest("+447400900123", "sms"))
+            flash = messaging.FlashAsk("+447400900123", code="4321")
             messaging.flash_call(uow, account=ann, ask=flash)
         simulator = SimulatorGateway(clock=db.clock)
         worker = Worker(db, gateways={"simulator": simulator})
@@ -104,9 +104,9 @@ class TestHandsets:
         worker.run_pending()
         worker.stop()
         db.engine.dispose()
-        code, out = simhive("sms", "list", "--outgoing", "--to", "+447700900123")
-        sms = simulator.inbox("447700900123")[0]
+        code, out = simhive("sms", "list", "--outgoing", "--to", "+447400900123")
+        sms = simulator.inbox("447400900123")[0]
         assert code == 0 and sms.text in out and "delivered" in out and "simhive" in out
-        code, out = simhive("calls", "list", "--to", "447700900123")
+        code, out = simhive("calls", "list", "--to", "447400900123")
         assert code == 0 and "4321 " in out.replace("│", " ") and "no_answer" in out
         assert "flash" in out

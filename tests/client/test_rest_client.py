@@ -17,11 +17,14 @@ from simhive.client import (
     CallStatus,
     CodeExpiredError,
     DeliveryReceipt,
+    FraudStatus,
     FundsError,
+    HlrStatus,
     InactiveTokenError,
     InvalidNumberError,
     InvalidRequestError,
     Method,
+    NumberRefusedError,
     RestClient,
     SenderNotAllowedError,
     TooManyAttemptsError,
@@ -32,13 +35,14 @@ from simhive.client import (
     WrongCodeError,
     parse_callback,
 )
+from simhive.core.insight import fraud
 from simhive.core.tokens import service as tokens
 from simhive.db.uow import Database
 from simhive.kit.clock import FrozenClock
 from tests.fixtures.rest import Rest, rest_server
 from tests.fixtures.servers import webhook_receiver
 
-NUMBER = "+447700900123"
+NUMBER = "+447400900123"
 
 
 @pytest.fixture
@@ -164,6 +168,44 @@ class TestAsyncClient:
                 assert (await api.flash_call(NUMBER, code="1234")).caller_id.endswith("1234")
                 with pytest.raises(WrongCodeError):
                     await api.check(await api.verify(NUMBER), "nope")
+
+        asyncio.run(flow())
+
+
+class TestInsight:
+    def test_hlr_and_fraud_check_sync(self, rest: Rest, db: Database) -> None:
+        _, token = rest.customer("alice")
+        with RestClient(rest.url, token) as api:
+            found = api.hlr("4790000000")
+            assert (found.number, found.mccmnc, found.network, found.country) == (
+                "+4790000000", "24201", "telenor norge", "NO",
+            )  # fmt: skip
+            assert found.status is HlrStatus.DELIVERED
+            assert found.created_at == rest.clock.now()
+            assert api.request(found.id).product == "insight.hlr"
+            assert api.hlr("+447700900001").status is HlrStatus.UNDELIVERED
+            with pytest.raises(InvalidNumberError):
+                api.hlr("hello")
+            verdict = api.fraud_check("+4790000000", ip="203.0.113.7")
+            assert verdict.passed and verdict.mobile_prefix
+            assert verdict.request_id is not None
+            assert api.request(verdict.request_id).product == "insight.fraudcheck"
+            with db.uow() as uow:
+                fraud.block(uow, prefix="+4790")
+            assert api.fraud_check("+4790000000").status is FraudStatus.FRAUDULENT
+            with pytest.raises(NumberRefusedError) as refused:
+                api.verify("+4790000000")
+            assert (refused.value.error_code, refused.value.status) == (17, 403)
+
+    def test_hlr_and_fraud_check_async(self, rest: Rest) -> None:
+        _, token = rest.customer("alice")
+
+        async def flow() -> None:
+            async with AsyncRestClient(rest.url, token) as api:
+                assert (await api.hlr("+4790000000")).mccmnc == "24201"
+                verdict = await api.fraud_check("+442079460000")
+                assert verdict.status is FraudStatus.NOT_MOBILE_PREFIX
+                assert not verdict.passed and not verdict.mobile_prefix
 
         asyncio.run(flow())
 

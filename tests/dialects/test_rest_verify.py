@@ -16,12 +16,12 @@ from simhive.kit.clock import FrozenClock
 from tests.fixtures import world
 from tests.fixtures.rest import Caller, Rest, allow_sender, caller, rest_server
 
-NUMBER = "+447700900123"
+NUMBER = "+447400900123"
 
 
 @pytest.fixture
 def rest(db: Database, clock: FrozenClock) -> Iterator[Rest]:
-    with rest_server(db, clock, unreachable=frozenset({"+447700900999"})) as server:
+    with rest_server(db, clock, unreachable=frozenset({"+447400900999"})) as server:
         yield server
 
 
@@ -72,7 +72,7 @@ class TestVerifyBySms:
         }
 
     def test_json_body_and_code_length(self, rest: Rest, alice: Caller) -> None:
-        response = alice.post("/verify", json={"number": "447700900123", "method": "sms",
+        response = alice.post("/verify", json={"number": "447400900123", "method": "sms",
                                                "codeLength": 6})  # fmt: skip
         request_id = response.json()["requestId"]
         rest.deliver()

@@ -1,7 +1,7 @@
 """Clients for the REST API (`/v1`), sync and async, on httpx: typed results, typed errors.
 
 with RestClient("http://127.0.0.1:8080", token="id:secret") as api:
-    request_id = api.verify("+447700900123", method="sms")
+    request_id = api.verify("+447400900123", method="sms")
     api.check(request_id, code)            # Verified, or WrongCodeError, CodeExpiredError...
 """
 
@@ -155,6 +155,15 @@ class RestClient(_Base):
         parse = lambda d: m.FlashCall(d["requestId"], d["from"])  # noqa: E731
         return self._run(_Call("POST", "/calls/flash", fields, parse))
 
+    def hlr(self, number: str) -> m.HlrResult:
+        """An HLR lookup of `number` (charged; kept as an `insight.hlr` request)."""
+        return self._run(_Call("POST", "/insight/hlr", {"number": number}, m.hlr))
+
+    def fraud_check(self, number: str, ip: str | None = None) -> m.FraudCheck:
+        """A fraud check of `number` (charged; kept as an `insight.fraudcheck` request)."""
+        fields = _given(number=number, ip=ip)
+        return self._run(_Call("POST", "/insight/fraudcheck", fields, m.fraud_check))
+
     def close(self) -> None:
         self._http.close()
 
@@ -247,6 +256,13 @@ class AsyncRestClient(_Base):
         fields = _given(number=number, code=code, callbackUrl=callback_url, **{"from": caller_id})
         parse = lambda d: m.FlashCall(d["requestId"], d["from"])  # noqa: E731
         return await self._run(_Call("POST", "/calls/flash", fields, parse))
+
+    async def hlr(self, number: str) -> m.HlrResult:
+        return await self._run(_Call("POST", "/insight/hlr", {"number": number}, m.hlr))
+
+    async def fraud_check(self, number: str, ip: str | None = None) -> m.FraudCheck:
+        fields = _given(number=number, ip=ip)
+        return await self._run(_Call("POST", "/insight/fraudcheck", fields, m.fraud_check))
 
     async def aclose(self) -> None:
         await self._http.aclose()

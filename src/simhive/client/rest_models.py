@@ -73,6 +73,44 @@ class FlashCall:
     caller_id: str  # 003's `from`: a flash call's code is its last digits
 
 
+class HlrStatus(StrEnum):
+    DELIVERED = "DELIVERED"
+    UNDELIVERED = "UNDELIVERED"
+
+
+@dataclass(frozen=True, slots=True)
+class HlrResult:
+    """003 "HLR lookup": the network of a number; `id` is its request (`request(id)`)."""
+
+    id: str
+    number: str
+    mccmnc: str | None
+    network: str | None
+    country: str | None
+    status: HlrStatus
+    created_at: datetime
+
+
+class FraudStatus(StrEnum):
+    PASSED = "PASSED"
+    NOT_MOBILE_PREFIX = "NOT_MOBILE_PREFIX"
+    SUSPICIOUS = "SUSPICIOUS"
+    FRAUDULENT = "FRAUDULENT"
+
+
+@dataclass(frozen=True, slots=True)
+class FraudCheck:
+    """003 "Fraud Check"; `request_id` is its request, whose payload keeps the reasons."""
+
+    status: FraudStatus
+    mobile_prefix: bool
+    request_id: str | None
+
+    @property
+    def passed(self) -> bool:
+        return self.status is FraudStatus.PASSED
+
+
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
     """A callback: SENT, DELIVERED, UNDELIVERED or REJECTED."""
@@ -162,6 +200,12 @@ class SenderNotAllowedError(RestError):
     code = 16
 
 
+class NumberRefusedError(RestError):
+    """Error 17 (simhive): `/v1/verify` refused the number; the fraud check did not pass it."""
+
+    code = 17
+
+
 class UnknownRequestError(RestError):
     """Error 20: no such request of yours (or a verification already verified)."""
 
@@ -185,6 +229,7 @@ _BY_CODE = {
     for kind in (
         AuthenticationError, InactiveAccountError, TooManyRequestsError, InactiveTokenError,
         FundsError, InvalidRequestError, InvalidNumberError, SenderNotAllowedError,
+        NumberRefusedError,
         UnknownRequestError, WrongCodeError, CodeExpiredError, TooManyAttemptsError,
     )
 }  # fmt: skip
@@ -256,6 +301,28 @@ def request_info(data: dict[str, Any]) -> RequestInfo:
         payload=dict(data.get("payload") or {}),
         goal=data.get("goal"),
         goal_at=_millis(data.get("goalAt")),
+    )
+
+
+def hlr(data: dict[str, Any]) -> HlrResult:
+    created = _millis(data["createdAt"])
+    assert created is not None
+    return HlrResult(
+        id=data["id"],
+        number=data["number"],
+        mccmnc=data.get("mccmnc"),
+        network=data.get("network"),
+        country=data.get("country"),
+        status=HlrStatus(data["status"]),
+        created_at=created,
+    )
+
+
+def fraud_check(data: dict[str, Any]) -> FraudCheck:
+    return FraudCheck(
+        status=FraudStatus(data["status"]),
+        mobile_prefix=bool(data["mobilePrefix"]),
+        request_id=data.get("requestId"),
     )
 
 

@@ -49,6 +49,7 @@ class ErrorCode(StrEnum):
     CODE_EXPIRED = "code_expired"
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     ALREADY_VERIFIED = "already_verified"
+    FRAUD_REFUSED = "fraud_refused"
 
 
 class CoreError(Exception):
@@ -373,3 +374,16 @@ class AlreadyVerified(CoreError):
     """A verification that a check has already passed: its code is spent."""
 
     code = ErrorCode.ALREADY_VERIFIED
+
+
+class FraudRefused(CoreError):
+    """A verification the fraud check refused: `status` is its verdict (suspicious, ...)."""
+
+    code = ErrorCode.FRAUD_REFUSED
+
+    def __init__(self, number: str, status: str) -> None:
+        super().__init__(
+            f"the fraud check answered {status.upper()} for {number}", number=number, status=status
+        )
+        self.number = number
+        self.status = status

@@ -24,6 +24,7 @@ from simhive.core.errors import (
     AlreadyVerified,
     CodeExpired,
     CoreError,
+    FraudRefused,
     InvalidParameter,
     InvalidRecipient,
     SenderNotAllowed,
@@ -31,6 +32,7 @@ from simhive.core.errors import (
     UnknownRequest,
     WrongCode,
 )
+from simhive.core.insight import fraud
 from simhive.core.outbound import calls, platform
 from simhive.core.outbound.models import CallKind
 from simhive.core.policies.service import ATTEMPTS_RANGE, CODE_EXPIRY_RANGE, policy_for
@@ -65,13 +67,18 @@ class VerifyRequest:
 
 def _guard(
     uow: UnitOfWork, *, account: Account, facts: NumberFacts, method: str, ip: str | None
-) -> None:
-    """The SMS-pumping guard: where a verification is refused before anything is sent.
-
-    Today it admits every verification. The fraud check (its own product) plugs in here:
-    raise a CoreError to refuse, and nothing is written or charged.
+) -> FraudRefused | None:
+    """The SMS-pumping guard: the fraud check, counting this attempt (a refused one too,
+    so an account that keeps walking a range stays refused); FraudRefused unless the
+    number passes. A number outside the mobile ranges (NOT_MOBILE_PREFIX) may still be
+    verified by voice, which a landline answers; never by SMS or flash call.
     """
-    del uow, account, facts, method, ip
+    verdict = fraud.check(uow, facts.e164, ip=ip, account_id=account.id, record_attempt=True)
+    if verdict.passed:
+        return None
+    if verdict.status is fraud.FraudStatus.NOT_MOBILE_PREFIX and method == "voice":
+        return None
+    return FraudRefused(verdict.number, verdict.status.value)
 
 
 def _code_hash(public_id: str, code: str) -> str:
@@ -127,8 +134,28 @@ def _sender(uow: UnitOfWork, account: Account, ask: VerifyRequest, code: str) ->
     return calls.pool_caller_id(uow)
 
 
+@dataclass(frozen=True, slots=True)
+class StartOutcome:
+    """A verification opened, or refused by the fraud guard. A refusal is an outcome, not
+    an exception: the attempt it counted must be committed (nothing else is written or
+    charged), so the caller raises `error` after the commit."""
+
+    request: ProductRequest | None
+    error: CoreError | None = None
+
+
 def start(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> ProductRequest:
-    """Open a verification: hold its price, and queue its SMS or call with a fresh code."""
+    """Open a verification, or raise why not (a refusal's count is then rolled back)."""
+    outcome = begin(uow, account=account, ask=ask)
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.request is not None
+    return outcome.request
+
+
+def begin(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> StartOutcome:
+    """Open a verification: hold its price, and queue its SMS or call with a fresh code;
+    or count the attempt and answer the fraud guard's refusal."""
     facts, language = _checked(uow, account, ask)
     policy = policy_for(uow, account.id)
     policy.check_country(facts.country or "")
@@ -136,7 +163,9 @@ def start(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> ProductRe
     expiry = _bounded("codeExpiry", ask.code_expiry_s, policy.code_expiry_s, CODE_EXPIRY_RANGE)
     allowed = _bounded("checkAttemptsAllowed", ask.attempts, policy.check_attempts, ATTEMPTS_RANGE)
     callback_url = products.check_callback_url(uow, ask.callback_url)
-    _guard(uow, account=account, facts=facts, method=ask.method, ip=ask.ip)
+    refused = _guard(uow, account=account, facts=facts, method=ask.method, ip=ask.ip)
+    if refused is not None:
+        return StartOutcome(None, refused)
     code = new_code(code_length)
     sender = _sender(uow, account, ask, code)
     request = products.open_request(
@@ -164,7 +193,7 @@ def start(uow: UnitOfWork, *, account: Account, ask: VerifyRequest) -> ProductRe
     )
     _send(uow, request, ask.method, sender, language, code)
     uow.session.flush()
-    return request
+    return StartOutcome(request)
 
 
 def _send(

@@ -49,6 +49,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.CODE_EXPIRED: 409,
     ErrorCode.TOO_MANY_ATTEMPTS: 409,
     ErrorCode.ALREADY_VERIFIED: 409,
+    ErrorCode.FRAUD_REFUSED: 403,
 }
 
 

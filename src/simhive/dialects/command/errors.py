@@ -77,6 +77,10 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.CODE_EXPIRED: lambda e: "The code has expired",
     ErrorCode.TOO_MANY_ATTEMPTS: lambda e: "Too many attempts",
     ErrorCode.ALREADY_VERIFIED: lambda e: "The request is already verified",
+    ErrorCode.FRAUD_REFUSED: lambda e: (
+        f"Number {e.fields['number']} refused: the fraud check answered "
+        f"{str(e.fields['status']).upper()}"
+    ),
 }
 
 

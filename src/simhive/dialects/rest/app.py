@@ -35,6 +35,9 @@ ROUTES: tuple[tuple[str, str, str, endpoints.Handler], ...] = (
     ("POST", "/requests/{id}", "requests.goal", endpoints.request_goal),
     ("POST", "/sms", "sms", endpoints.sms_send),
     ("POST", "/calls/flash", "calls.flash", endpoints.flash_call),
+    ("GET", "/insight/hlr", "insight.hlr", endpoints.hlr_lookup),
+    ("POST", "/insight/hlr", "insight.hlr", endpoints.hlr_lookup),
+    ("POST", "/insight/fraudcheck", "insight.fraudcheck", endpoints.fraud_check),
 )
 
 

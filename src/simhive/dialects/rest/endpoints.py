@@ -11,6 +11,7 @@ from typing import Any
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import AuthFailed
+from simhive.core.insight import service as insight
 from simhive.core.messaging import service as ops
 from simhive.core.products import service as products
 from simhive.core.verify import service as verify
@@ -30,7 +31,7 @@ def _account(uow: UnitOfWork, account_id: int) -> Account:
 
 
 def verify_start(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
-    """003 `POST /v1/verify`: {"requestId"}."""
+    """003 `POST /v1/verify`: {"requestId"}; a refusal is answered after the commit."""
     ask = verify.VerifyRequest(
         number=params.required(p, "number"),
         method=params.required(p, "method").lower(),
@@ -44,8 +45,11 @@ def verify_start(db: Database, account_id: int, p: Fields, path: Fields) -> Answ
         payload=params.payload(p),
     )
     with db.uow() as uow:
-        request = verify.start(uow, account=_account(uow, account_id), ask=ask)
-        return 200, {"requestId": request.public_id}
+        outcome = verify.begin(uow, account=_account(uow, account_id), ask=ask)
+    if outcome.error is not None:  # refused by the fraud guard: its count is committed
+        raise outcome.error
+    assert outcome.request is not None
+    return 200, {"requestId": outcome.request.public_id}
 
 
 def verify_check(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
@@ -107,3 +111,27 @@ def flash_call(db: Database, account_id: int, p: Fields, path: Fields) -> Answer
     with db.uow() as uow:
         placed = ops.flash_call(uow, account=_account(uow, account_id), ask=ask)
         return 200, {"requestId": placed.request_id, "from": placed.caller_id}
+
+
+def hlr_lookup(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
+    """003 "HLR lookup" (`GET ?number=` or POST): the request as 003's example shows it."""
+    number = params.required(p, "number")
+    with db.uow() as uow:
+        done = insight.hlr_lookup(
+            uow, account=_account(uow, account_id), number=number, payload=params.payload(p)
+        )
+        return 200, render.hlr(done)
+
+
+def fraud_check(db: Database, account_id: int, p: Fields, path: Fields) -> Answer:
+    """003 "Fraud Check": {"status", "mobilePrefix"}, and the request that recorded it."""
+    number = params.required(p, "number")
+    with db.uow() as uow:
+        done = insight.fraud_check(
+            uow,
+            account=_account(uow, account_id),
+            number=number,
+            ip=params.optional(p, "ip"),
+            payload=params.payload(p),
+        )
+        return 200, render.fraud_verdict(done)

@@ -1,7 +1,8 @@
 """Every core error as the REST API answers it: an HTTP status and `{errorCode, errorReason}`.
 
 003 gives codes 1, 2, 4, 5, 6, 10, 11 and 16 with their HTTP statuses and reasons;
-DESIGN.md adds 20 to 23 for `/v1/verify/check`. Every other rule a request can break is
+DESIGN.md adds 20 to 23 for `/v1/verify/check`, and simhive 17 for a verification the
+fraud check refused (docs/rest-api.md). Every other rule a request can break is
 003's 10, "Invalid request". The reason is 003's words, letter for letter; what exactly
 was wrong goes in `errorDetail`, which clients that know only 003 ignore.
 """
@@ -28,6 +29,8 @@ FUNDS = RestError(6, 403, "Insufficient funds")
 INVALID = RestError(10, 400, "Invalid request")
 NUMBER = RestError(11, 400, "Invalid number")
 SENDER = RestError(16, 400, "Sender not allowed")
+# Not in 003: `/v1/verify` to a number the fraud check did not pass (docs/rest-api.md).
+FRAUD = RestError(17, 403, "Number refused")
 UNKNOWN = RestError(20, 404, "Unknown request")
 WRONG_CODE = RestError(21, 400, "Wrong code")
 EXPIRED = RestError(22, 400, "Code expired")
@@ -45,12 +48,14 @@ ERRORS: dict[ErrorCode, RestError] = {
     ErrorCode.INSUFFICIENT_FUNDS: FUNDS,
     ErrorCode.INVALID_RECIPIENT: NUMBER,
     ErrorCode.INVALID_MDN: NUMBER,
+    ErrorCode.INVALID_NUMBER: NUMBER,
     ErrorCode.SENDER_NOT_ALLOWED: SENDER,
     ErrorCode.UNKNOWN_REQUEST: UNKNOWN,
     ErrorCode.ALREADY_VERIFIED: UNKNOWN,
     ErrorCode.WRONG_CODE: WRONG_CODE,
     ErrorCode.CODE_EXPIRED: EXPIRED,
     ErrorCode.TOO_MANY_ATTEMPTS: ATTEMPTS,
+    ErrorCode.FRAUD_REFUSED: FRAUD,
     ErrorCode.MISSING_PARAMETER: INVALID,
     ErrorCode.INVALID_PARAMETER: INVALID,
     ErrorCode.COUNTRY_NOT_ALLOWED: INVALID,

@@ -25,6 +25,7 @@ _NUMBER = {
 }
 _CALLBACK = {"type": "string", "format": "uri", "description": "Where callbacks are POSTed (JSON)."}
 _STRING = {"type": "string"}
+_INSIGHT_ERRORS = (errors.FUNDS, errors.NUMBER)
 _NULLABLE_INT = {"type": ["integer", "null"]}
 
 
@@ -132,12 +133,37 @@ def document() -> dict[str, Any]:
         **{"from": _STRING},
     )
     request_id = {"name": "id", "in": "path", "required": True, "schema": _STRING}
+    hlr_answer = _obj(
+        ["id", "product", "number", "mccmnc", "network", "country", "status", "createdAt"],
+        id=_STRING,
+        product={"type": "string", "enum": ["insight.hlr"]},
+        number=_STRING,
+        mccmnc={"type": ["string", "null"]},
+        network={"type": ["string", "null"]},
+        country={"type": ["string", "null"]},
+        status={"type": "string", "enum": ["DELIVERED", "UNDELIVERED"]},
+        createdAt={"type": "integer", "description": "Milliseconds since the epoch."},
+    )
+    hlr_post = _post("HLR lookup", _obj(["number"], number=_NUMBER), hlr_answer, *_INSIGHT_ERRORS)
+    fraud_answer = _obj(
+        ["status", "mobilePrefix", "requestId"],
+        status={
+            "type": "string",
+            "enum": ["PASSED", "NOT_MOBILE_PREFIX", "SUSPICIOUS", "FRAUDULENT"],
+        },
+        mobilePrefix={"type": "boolean"},
+        requestId={"type": "string", "description": "The request the check is kept as (simhive)."},
+    )
+    fraud_body = _obj(
+        ["number"], number=_NUMBER, ip={"type": "string", "description": "The user's IP address."}
+    )
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "simhive REST API",
             "version": __version__,
-            "description": "Verification, request info, SMS and flash calls (003).",
+            "description": "Verification, request info, SMS, flash calls, HLR lookups and "
+            "fraud checks (003).",
         },
         "servers": [{"url": "/v1"}],
         "components": {
@@ -151,6 +177,19 @@ def document() -> dict[str, Any]:
         },
         "security": [{"accessToken": []}],
         "paths": {
+            "/insight/hlr": {
+                "get": {
+                    "summary": hlr_post["summary"],
+                    "parameters": [
+                        {"name": "number", "in": "query", "required": True, "schema": _NUMBER}
+                    ],
+                    "responses": hlr_post["responses"],
+                },
+                "post": hlr_post,
+            },
+            "/insight/fraudcheck": {
+                "post": _post("Fraud check", fraud_body, fraud_answer, *_INSIGHT_ERRORS)
+            },
             "/verify": {
                 "post": _post(
                     "Create a verification",
@@ -159,6 +198,7 @@ def document() -> dict[str, Any]:
                     errors.FUNDS,
                     errors.NUMBER,
                     errors.SENDER,
+                    errors.FRAUD,
                 )
             },
             "/verify/check": {

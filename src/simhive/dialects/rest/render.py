@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from simhive.core.insight.service import FraudCheckDone, HlrDone
 from simhive.core.products.service import RequestView
 from simhive.core.verify.service import VerificationView
 from simhive.kit.timefmt import as_utc, unix_seconds
@@ -55,4 +56,29 @@ def verification_info(view: VerificationView) -> dict[str, Any]:
         "verifiedAt": seconds(view.verified_at),
         "verificationRequestedAt": seconds(view.requested_at),
         "checkAttempts": view.attempts,
+    }
+
+
+def hlr(done: HlrDone) -> dict[str, Any]:
+    """003 "HLR lookup": its example's fields, in its order; status DELIVERED or UNDELIVERED."""
+    request, result = done.request, done.result
+    return {
+        "id": request.public_id,
+        "product": request.product,
+        "number": result.number,
+        "mccmnc": result.mccmnc,
+        "network": result.network,
+        "country": result.country,
+        "status": result.status.value.upper(),
+        "createdAt": millis(request.created_at),
+    }
+
+
+def fraud_verdict(done: FraudCheckDone) -> dict[str, Any]:
+    """003 "Fraud Check": `status` as 003's list spells it (PASSED, NOT_MOBILE_PREFIX,
+    SUSPICIOUS, FRAUDULENT), `mobilePrefix`; and `requestId`, the request it is kept as."""
+    return {
+        "status": done.verdict.status.value.upper(),
+        "mobilePrefix": done.verdict.mobile_prefix,
+        "requestId": done.request.public_id,
     }
