@@ -2,9 +2,9 @@
 
 from simhive.core.accounts.models import Account, ApiKey
 from simhive.core.activations.models import Activation
-from simhive.core.catalog.models import Service
+from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.events.models import Event, EventAttempt
-from simhive.core.inventory.models import Number, NumberUsage, Rejection
+from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
@@ -26,10 +26,12 @@ __all__ = [
     "LedgerEntry",
     "Message",
     "Number",
+    "NumberSkip",
     "NumberUsage",
     "OutgoingMessage",
     "Rejection",
     "Rental",
     "RentalReport",
     "Service",
+    "ServicePrice",
 ]
