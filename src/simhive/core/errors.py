@@ -38,6 +38,8 @@ class ErrorCode(StrEnum):
     MDN_OFFLINE = "mdn_offline"
     INVALID_RECIPIENT = "invalid_recipient"
     INVALID_SMS_TEXT = "invalid_sms_text"
+    ORDER_ALREADY_OPEN = "order_already_open"
+    NOT_REUSABLE = "not_reusable"
 
 
 class CoreError(Exception):
@@ -266,3 +268,26 @@ class InvalidSmsText(CoreError):
         self.length = length
         self.limit = limit
         self.blank = blank
+
+
+class OrderAlreadyOpen(CoreError):
+    """The order API allows one open order per account; this is the open one."""
+
+    code = ErrorCode.ORDER_ALREADY_OPEN
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(f"order {order_id} is open", order_id=order_id)
+        self.order_id = order_id
+
+
+class NotReusable(CoreError):
+    """An order's number cannot be ordered again: the order never completed, or the
+    reuse window after its completion has passed."""
+
+    code = ErrorCode.NOT_REUSABLE
+    NOT_COMPLETED = "not_completed"
+    WINDOW_PASSED = "window_passed"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the request cannot be reused: {reason}", reason=reason)
+        self.reason = reason

@@ -38,6 +38,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.MDN_OFFLINE: 409,
     ErrorCode.INVALID_RECIPIENT: 422,
     ErrorCode.INVALID_SMS_TEXT: 422,
+    ErrorCode.ORDER_ALREADY_OPEN: 409,
+    ErrorCode.NOT_REUSABLE: 409,
 }
 
 
