@@ -10,7 +10,17 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from simhive.cli import accounts, admin_tokens, clock, events, numbers, rentals, services, sms
+from simhive.cli import (
+    accounts,
+    activations,
+    admin_tokens,
+    clock,
+    events,
+    numbers,
+    rentals,
+    services,
+    sms,
+)
 from simhive.cli.common import console, database, run, settings
 from simhive.operations.demo import seed_demo
 from simhive.settings import Settings
@@ -23,6 +33,7 @@ for sub, name in (
     (accounts.app, "account"),
     (services.app, "service"),
     (numbers.app, "numbers"),
+    (activations.app, "activations"),
     (sms.app, "sms"),
     (events.app, "events"),
     (rentals.app, "rentals"),

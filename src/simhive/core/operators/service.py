@@ -33,6 +33,7 @@ class Scope(StrEnum):
     SMS = "sms"
     EVENTS = "events"
     RENTALS = "rentals"
+    ACTIVATIONS = "activations"
     CLOCK = "clock"
     ALL = "all"
 
