@@ -42,7 +42,7 @@ def inspect(url: str) -> sa.Inspector:
 
 class TestOrdersMigration:
     def test_the_migrated_schema_matches_the_models(self, database_url: str) -> None:
-        assert NEW_TABLES <= set(inspect(database_url).get_table_names())
+        assert set(inspect(database_url).get_table_names()) >= NEW_TABLES
         assert differences(database_url) == []
 
     def test_rows_from_before_came_through_the_command_api(self, tmp_path: object) -> None:
