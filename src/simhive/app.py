@@ -145,7 +145,7 @@ def create_app(
     reader = FastReader(db.engine, pool_size=settings.db_pool_size)
     for route in command_routes(db, reader, logins):
         app.router.routes.append(route)
-    for route in order_routes(db):
+    for route in order_routes(db, reader):
         app.router.routes.append(route)
     if settings.ingest_token:
         sink = Sink(db, "http")
