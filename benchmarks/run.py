@@ -6,7 +6,8 @@ Measures, against one `uvicorn` process with the worker inside (the embedded def
 - the ceiling: a bare JSON endpoint (`/livez`) on the same server stack;
 - `request_status` throughput and p50/p99 latency;
 - request + reject cycles per second;
-- inbound SMS (HTTP ingest) → webhook delivered, p50/p99 at 100 SMS/s.
+- inbound SMS (HTTP ingest) → webhook delivered, p50/p99 at 100 SMS/s;
+- the order API: `getsms` throughput and latency, and makeorder + cancelorder cycles.
 HTTP load comes from `wrk` (Debian package `wrk`); the rest from Python clients.
 All traffic stays on 127.0.0.1, and every loop is bounded in count and time.
 """
@@ -157,6 +158,76 @@ def seed(url: str, hook_url: str, numbers: int, accounts_count: int) -> list[tup
             )
     db.engine.dispose()
     return logins
+
+
+def seed_orders(url: str, accounts_count: int, numbers: int) -> list[str]:
+    """Accounts for the order API (one open order each) and Dutch numbers; their keys."""
+    settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+    db = Database(make_engine(url), SystemClock(), settings)
+    keys = []
+    with db.uow() as uow:
+        catalog.set_service(
+            uow, catalog.ServiceSpec(name="Google", price=Decimal("0.10"), order_id=1)
+        )
+        for i in range(accounts_count):
+            created = accounts.create_account(
+                uow, username=f"order{i}", email=f"order{i}@example.com", password="bench-password"
+            )
+            ledger.post_entry(
+                uow, account_id=created.account.id, amount=Decimal("1000"), kind=EntryKind.CREDIT
+            )
+            keys.append(created.api_key)
+        for i in range(numbers):
+            inventory.add_number(
+                uow,
+                inventory.NumberSpec(
+                    mdn=str(31610000000 + i), gateway="simulator", carrier="KPN", country="NL"
+                ),
+            )
+    db.engine.dispose()
+    return keys
+
+
+async def order_cycles(base: str, keys: list[str], duration: float) -> Figure:
+    """Each account in a loop: makeorder, then cancelorder (one open order per account)."""
+    done = 0
+    latencies: list[float] = []
+    deadline = time.perf_counter() + duration
+
+    async def loop(client: httpx.AsyncClient, key: str) -> None:
+        nonlocal done
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            made = (
+                await client.get(base + "/api/makeorder", params={"key": key, "serviceId": "1"})
+            ).text
+            if not made.startswith("ORDER_ID_"):
+                raise RuntimeError(made)
+            order_id = made.split("_")[2]
+            gone = (
+                await client.get(
+                    base + "/api/cancelorder", params={"key": key, "orderId": order_id}
+                )
+            ).text
+            if gone != "ORDER_CANCELED":
+                raise RuntimeError(gone)
+            latencies.append(time.perf_counter() - started)
+            done += 1
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(timeout=30) as client:
+        await asyncio.gather(*(loop(client, key) for key in keys))
+    elapsed = time.perf_counter() - started
+    q = statistics.quantiles(latencies, n=100)
+    note = f"{len(keys)} accounts, one client each"
+    return Figure(
+        "makeorder + cancelorder cycles",
+        done / elapsed,
+        q[49] * 1000,
+        q[98] * 1000,
+        note,
+        count=done,
+    )
 
 
 def wrk(url: str, duration: int, connections: int) -> Figure:
@@ -387,7 +458,7 @@ def drop(name: str | None) -> None:
         engine.dispose()
 
 
-MEASURES = ("pgbench", "ceiling", "status", "cycles", "sms")
+MEASURES = ("pgbench", "ceiling", "status", "cycles", "orders", "sms")
 
 
 @dataclass
@@ -449,6 +520,23 @@ def bench(plan: Plan) -> list[Figure]:
                         )
                     )
                 )
+        if "orders" in plan.measures:
+            order_keys = seed_orders(url, accounts_count=16, numbers=200)
+            waiting = httpx.get(
+                base + "/api/makeorder", params={"key": order_keys[0], "serviceId": "1"}
+            ).text
+            order_id = waiting.split("_")[2]
+            poll = f"{base}/api/getsms?key={order_keys[0]}&orderId={order_id}"
+            getsms = meter(lambda: wrk(poll, plan.duration, plan.connections))
+            getsms.name = "order API getsms"
+            if ceiling is not None and ceiling.rate and getsms.rate:
+                share = f"{getsms.rate / ceiling.rate:.0%} of the ceiling"
+                getsms.note = share + (f", {getsms.note}" if getsms.note else "")
+            figures.append(getsms)
+            httpx.get(base + "/api/cancelorder", params={"key": order_keys[0], "orderId": order_id})
+            figures.append(
+                meter(lambda: asyncio.run(order_cycles(base, order_keys, plan.duration)))
+            )
         if "sms" in plan.measures:
             reserved = asyncio.run(reserve(base, logins, wanted))
             for rate in plan.sms_rates:

@@ -26,6 +26,7 @@ from simhive.db.engine import make_engine
 from simhive.db.fastread import FastReader
 from simhive.db.uow import Database
 from simhive.dialects.command.app import routes as command_routes
+from simhive.dialects.order.app import routes as order_routes
 from simhive.gateways.http_ingest import routes as ingest_routes
 from simhive.gateways.http_slots import SlotReports
 from simhive.gateways.http_slots import routes as slot_routes
@@ -164,6 +165,8 @@ def create_app(
     app.state.worker = worker
     reader = FastReader(db.engine, pool_size=settings.db_pool_size)
     for route in command_routes(db, reader, logins):
+        app.router.routes.append(route)
+    for route in order_routes(db, reader):
         app.router.routes.append(route)
     if settings.ingest_token:
         sink = Sink(db, "http")

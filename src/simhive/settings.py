@@ -98,6 +98,36 @@ class Settings(BaseSettings):
     default_price: Decimal = Field(
         Decimal("0.50"), description="One-time price for services created without one."
     )
+    order_reuse_window_s: int = Field(
+        14400,
+        ge=0,
+        description="Seconds after an order of the order API completed during which `/api/reuse` "
+        'may order its number again for the same service (002: "a few hours usually").',
+    )
+    contract_price_1m: Decimal = Field(
+        Decimal("15"),
+        ge=0,
+        decimal_places=2,
+        description="Price of the order API's 1-month rental package (`/api/rental/*`, 1m).",
+    )
+    contract_price_3m: Decimal = Field(
+        Decimal("30"),
+        ge=0,
+        decimal_places=2,
+        description="Price of the order API's 3-month rental package (3m).",
+    )
+    contract_price_6m: Decimal = Field(
+        Decimal("50"),
+        ge=0,
+        decimal_places=2,
+        description="Price of the order API's 6-month rental package (6m).",
+    )
+    contract_price_1y: Decimal = Field(
+        Decimal("70"),
+        ge=0,
+        decimal_places=2,
+        description="Price of the order API's 1-year rental package (1y).",
+    )
 
     webhook_timeout_s: float = Field(
         10.0,

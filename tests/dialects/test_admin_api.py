@@ -69,6 +69,7 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("POST", "/events/1/retry", "events", None),
     ("GET", "/sms?direction=outgoing", "sms", None),
     ("GET", "/rentals", "rentals", None),
+    ("GET", "/activations", "activations", None),
     ("GET", "/reports", "rentals", None),
     ("POST", "/reports/1/resolve", "rentals", {"outcome": "dismissed", "reason": "fine"}),
     ("POST", "/rentals", "rentals", {"account": "root", "mdn": "12125550123"}),

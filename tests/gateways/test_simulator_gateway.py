@@ -33,6 +33,19 @@ class TestGenerateNumbers:
         by_code = generate_numbers(5, rng=random.Random(2), area_code="415")
         assert {n.area_code for n in by_code} == {"415"}
 
+    @pytest.mark.parametrize(("country", "prefix"), [("NL", "316"), ("GB", "447")])
+    def test_mobile_numbers_of_a_country(self, country: str, prefix: str) -> None:
+        made = generate_numbers(100, rng=random.Random(4), country=country)
+        assert len({n.mdn for n in made}) == 100
+        for n in made:
+            number = phonenumbers.parse("+" + n.mdn)
+            assert phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.MOBILE
+            assert phonenumbers.region_code_for_number(number) == country == n.country
+            assert n.mdn.startswith(prefix) and (n.state, n.area_code) == ("", "")
+        assert made == generate_numbers(100, rng=random.Random(4), country=country)
+        with pytest.raises(ValueError, match="US numbers"):
+            generate_numbers(1, rng=random.Random(4), country=country, state="TX")
+
     def test_deterministic_and_respects_exclusions(self) -> None:
         first = generate_numbers(10, rng=random.Random(3))
         assert first == generate_numbers(10, rng=random.Random(3))

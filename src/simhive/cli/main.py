@@ -12,6 +12,7 @@ from rich.table import Table
 
 from simhive.cli import (
     accounts,
+    activations,
     admin_tokens,
     calls,
     clock,
@@ -38,6 +39,7 @@ for sub, name in (
     (services.app, "service"),
     (numbers.app, "numbers"),
     (rotation.app, "rotation"),
+    (activations.app, "activations"),
     (sms.app, "sms"),
     (events.app, "events"),
     (rentals.app, "rentals"),
@@ -152,11 +154,12 @@ def demo(
     host, port = host or config.host, port or config.port
     url = f"http://{host}:{port}"
     api = f"{url}/api_command.php?user={info.username}&api_key={info.api_key}"
+    countries = ", ".join(f"{n} {c}" for c, n in info.by_country.items())
     console.print(
         Panel.fit(
             f"simhive is starting on [bold]{url}[/bold] ({config.database_url})\n"
-            f"{info.numbers} simulated numbers, {info.services} services; codes arrive "
-            f"{config.simulator_auto_reply_s:g} s after each reservation.\n\n"
+            f"{info.numbers} simulated numbers ({countries}), {info.services} services; "
+            f"codes arrive {config.simulator_auto_reply_s:g} s after each reservation.\n\n"
             f"user      [bold]{info.username}[/bold]\n"
             f"password  [bold]{info.password}[/bold]\n"
             f"api_key   [bold]{info.api_key}[/bold]",
@@ -164,7 +167,12 @@ def demo(
         )
     )
     # Outside the panel, so the lines stay whole for copying.
-    print(f'curl "{api}&cmd=balance"\ncurl "{api}&cmd=request&service=Google"', flush=True)
+    orders = f"{url}/api/makeorder?key={info.api_key}&serviceId=1"
+    print(
+        f'curl "{api}&cmd=balance"\ncurl "{api}&cmd=request&service=Google"\n'
+        f'curl "{orders}&country=UK"',
+        flush=True,
+    )
     _serve(config, host, port, worker=True)
 
 

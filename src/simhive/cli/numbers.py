@@ -17,28 +17,36 @@ app = typer.Typer(help="Phone numbers.", no_args_is_help=True)
 @app.command("add")
 def numbers_add(
     count: Annotated[int, typer.Option(help="How many simulated numbers.")],
+    country: Annotated[str, typer.Option(help="US, NL or UK.")] = "US",
     state: Annotated[str | None, typer.Option(help="Two-letter US state.")] = None,
     areacode: Annotated[str | None, typer.Option(help="Three-digit area code.")] = None,
     no_short: Annotated[
         bool, typer.Option("--no-short", help="Numbers that cannot do 3-day rentals.")
     ] = False,
 ) -> None:
-    """Add simulated numbers (realistic area codes, states and carriers)."""
+    """Add simulated numbers: US ones with realistic area codes, states and carriers; NL and
+    UK ones in those countries' mobile ranges."""
     added = run(
         lambda: ops.add_simulated_numbers(
-            database(), count=count, state=state, area_code=areacode, short_rentals=not no_short
+            database(),
+            count=count,
+            state=state,
+            area_code=areacode,
+            short_rentals=not no_short,
+            country=country,
         )
     )
     console.print(f"added {len(added)} numbers")
     for n in added[:20]:
-        console.print(f"  {n.mdn}  {n.state}  {n.carrier}")
+        console.print(f"  {n.mdn}  {n.country}  {n.state or '-'}  {n.carrier}", highlight=False)
 
 
 @app.command("import")
 def numbers_import(path: Path) -> None:
-    """Import numbers from CSV: mdn, carrier, state, area_code, gateway, online.
+    """Import numbers from CSV: mdn, carrier, state, area_code, gateway, online, country.
 
-    A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused.
+    A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused; a row without a
+    country is a US number.
     """
     if not path.is_file():
         fail(f"no such file: {path}")
@@ -73,10 +81,13 @@ def numbers_offline(mdn: str) -> None:
 @app.command("list")
 def numbers_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
     """List numbers."""
-    table = Table("mdn", "state", "area", "carrier", "gateway", "online", "until", "in use")
+    table = Table(
+        "mdn", "country", "state", "area", "carrier", "gateway", "online", "until", "in use"
+    )
     for n in ops.list_numbers(database(), limit=limit):
         table.add_row(
             n.mdn,
+            n.country,
             n.state,
             n.area_code,
             n.carrier,

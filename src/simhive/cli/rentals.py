@@ -22,19 +22,33 @@ reports_app = typer.Typer(
 def rentals_list(limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100) -> None:
     """List rentals, newest first."""
     table = Table(
-        "id", "first", "account", "mdn", "service", "status", "days", "price", "renew", "expires"
+        "id",
+        "first",
+        "api",
+        "account",
+        "mdn",
+        "service",
+        "status",
+        "days",
+        "price",
+        "renew",
+        "expires",
     )
     for r in ops.list_rentals(database(), limit=limit):
+        # An order API contract shows its package where a command API rental has none.
         table.add_row(
             str(r.id),
             str(r.first_id),
+            r.api,
             r.account,
             r.mdn or "-",
             r.service,
             r.status,
-            str(r.days),
+            f"{r.days} ({r.package})" if r.package else str(r.days),
             format_amount(r.price),
-            "yes" if r.autorenew else "",
+            ("yes" + (f" ({r.renewal_package})" if r.renewal_package else ""))
+            if r.autorenew
+            else "",
             r.expires_at.isoformat(timespec="seconds") if r.expires_at else "-",
         )
     console.print(table)

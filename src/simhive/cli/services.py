@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -21,6 +22,10 @@ def service_set(
     ltr_price: Annotated[str | None, typer.Option(help="30-day rental price.")] = None,
     ltr_short_price: Annotated[str | None, typer.Option(help="3-day rental price.")] = None,
     order_id: Annotated[int | None, typer.Option(help="Numeric id for the order API.")] = None,
+    country: Annotated[
+        str | None,
+        typer.Option(help="NL or UK: --price is the price on that country's numbers."),
+    ] = None,
     sender_pattern: Annotated[
         list[str] | None,
         typer.Option(help="Regular expression for the senders of its SMS (repeatable)."),
@@ -46,11 +51,15 @@ def service_set(
             order_id=order_id,
             sender_patterns=sender_pattern or cleared,
             text_patterns=text_pattern or cleared,
+            country=country,
         )
     )
     console.print(
         f"{info.name}: {format_amount(info.price)} "
         f"(30 days {format_amount(info.ltr_price)}, 3 days {format_amount(info.ltr_short_price)})"
+        f"{_abroad(info.country_prices)}"
+        f"{f', order id {info.order_id}' if info.order_id else ''}",
+        highlight=False,
     )
     origin = "built-in" if info.built_in_patterns else "own"
     console.print(
@@ -61,14 +70,20 @@ def service_set(
     )
 
 
+def _abroad(prices: dict[str, Decimal]) -> str:
+    shown = ", ".join(f"{country} {format_amount(price)}" for country, price in prices.items())
+    return f"; {shown}" if shown else ""
+
+
 @app.command("list")
 def service_list() -> None:
     """List the services and their prices."""
-    table = Table("name", "price", "30 days", "3 days", "order id")
+    table = Table("name", "price", "by country", "30 days", "3 days", "order id")
     for s in ops.list_services(database()):
         table.add_row(
             s.name,
             format_amount(s.price),
+            _abroad(s.country_prices).removeprefix("; "),
             format_amount(s.ltr_price),
             format_amount(s.ltr_short_price),
             str(s.order_id or ""),

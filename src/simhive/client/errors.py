@@ -112,3 +112,107 @@ def error_for(message: str) -> ApiError:
         if message.startswith(prefix):
             return kind(message)
     return ApiError(message)
+
+
+# -- the order API (002): errors are tokens ---------------------------------------------
+
+
+class OrderApiError(ApiError):
+    """The order API answered a token that is no success; `message` is the token."""
+
+
+class OrderAlreadyOpenError(OrderApiError):
+    """`ORDER_ALREADY_OPEN_{id}`: finish or cancel that order first."""
+
+    @property
+    def order_id(self) -> int:
+        return int(self.message.rsplit("_", 1)[-1])
+
+
+class OrderNotFoundError(OrderApiError):
+    """An order id that is unknown, another account's, or a command API request."""
+
+
+class OrderExpiredError(OrderApiError):
+    """`ORDER_EXPIRED` (getsms): the order was canceled or expired before an SMS came."""
+
+
+class OrderAlreadyExpiredError(OrderApiError):
+    """`ORDER_ALREADY_EXPIRED`: the order was canceled or expired already."""
+
+
+class OrderAlreadyCompletedError(OrderApiError):
+    """`ORDER_ALREADY_COMPLETED`: its SMS came already."""
+
+
+class NumberOfflineError(OrderApiError):
+    """`NUMBER_OFFLINE` (reuse): the number is gone, or not to be had now."""
+
+
+class ReuseExpiredError(OrderApiError):
+    """`REUSE_EXPIRED`: the order completed longer ago than the reuse window."""
+
+
+class OrderNotCompletedError(OrderApiError):
+    """`ORDER_NOT_COMPLETED`: only a completed order's number can be reused."""
+
+
+class BadCountryError(OrderApiError):
+    """`BAD_COUNTRY`: USA, NL or UK for orders; NL or UK for rentals."""
+
+
+class InvalidPackageError(OrderApiError):
+    """`INVALID_PACKAGE`: packages are 1m, 3m, 6m and 1y."""
+
+
+class NumberExpiredError(OrderApiError):
+    """`NUMBER_EXPIRED`: the contract has ended."""
+
+
+class ContractNotFoundError(OrderApiError):
+    """`CONTRACT_NOT_FOUND`: a contract id that is unknown, or another account's."""
+
+
+class OrderAuthError(OrderApiError, AuthError):
+    """`NO_KEY_PROVIDED`, `UNAUTHORIZED` or `ACCOUNT_DISABLED`."""
+
+
+class OrderInvalidServiceError(OrderApiError, InvalidServiceError):
+    """`BAD_SERVICE`: no service has that id."""
+
+
+class NoPhoneAvailableError(OrderApiError, NoNumbersError):
+    """`NO_PHONE_AVAILABLE` (orders) or `NO_STOCK` (rentals)."""
+
+
+class NoBalanceError(OrderApiError, InsufficientFundsError):
+    """`NO_BALANCE`."""
+
+
+_TOKENS: dict[str, type[OrderApiError]] = {
+    "NO_KEY_PROVIDED": OrderAuthError,
+    "UNAUTHORIZED": OrderAuthError,
+    "ACCOUNT_DISABLED": OrderAuthError,
+    "BAD_SERVICE": OrderInvalidServiceError,
+    "BAD_COUNTRY": BadCountryError,
+    "NO_PHONE_AVAILABLE": NoPhoneAvailableError,
+    "NO_STOCK": NoPhoneAvailableError,
+    "NO_BALANCE": NoBalanceError,
+    "ORDER_NOT_FOUND": OrderNotFoundError,
+    "ORDER_EXPIRED": OrderExpiredError,
+    "ORDER_ALREADY_EXPIRED": OrderAlreadyExpiredError,
+    "ORDER_ALREADY_COMPLETED": OrderAlreadyCompletedError,
+    "NUMBER_OFFLINE": NumberOfflineError,
+    "REUSE_EXPIRED": ReuseExpiredError,
+    "ORDER_NOT_COMPLETED": OrderNotCompletedError,
+    "INVALID_PACKAGE": InvalidPackageError,
+    "NUMBER_EXPIRED": NumberExpiredError,
+    "CONTRACT_NOT_FOUND": ContractNotFoundError,
+}
+
+
+def order_error_for(token: str) -> OrderApiError:
+    """The typed error for an order API token."""
+    if token.startswith("ORDER_ALREADY_OPEN_"):
+        return OrderAlreadyOpenError(token)
+    return _TOKENS.get(token, OrderApiError)(token)

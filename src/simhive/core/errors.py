@@ -50,6 +50,8 @@ class ErrorCode(StrEnum):
     TOO_MANY_ATTEMPTS = "too_many_attempts"
     ALREADY_VERIFIED = "already_verified"
     FRAUD_REFUSED = "fraud_refused"
+    ORDER_ALREADY_OPEN = "order_already_open"
+    NOT_REUSABLE = "not_reusable"
 
 
 class CoreError(Exception):
@@ -387,3 +389,26 @@ class FraudRefused(CoreError):
         )
         self.number = number
         self.status = status
+
+
+class OrderAlreadyOpen(CoreError):
+    """The order API allows one open order per account; this is the open one."""
+
+    code = ErrorCode.ORDER_ALREADY_OPEN
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(f"order {order_id} is open", order_id=order_id)
+        self.order_id = order_id
+
+
+class NotReusable(CoreError):
+    """An order's number cannot be ordered again: the order never completed, or the
+    reuse window after its completion has passed."""
+
+    code = ErrorCode.NOT_REUSABLE
+    NOT_COMPLETED = "not_completed"
+    WINDOW_PASSED = "window_passed"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"the request cannot be reused: {reason}", reason=reason)
+        self.reason = reason

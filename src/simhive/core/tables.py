@@ -2,10 +2,10 @@
 
 from simhive.core.accounts.models import Account, ApiKey
 from simhive.core.activations.models import Activation
-from simhive.core.catalog.models import Service
+from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.events.models import Event, EventAttempt
 from simhive.core.insight.models import FraudBlock, FraudCounter
-from simhive.core.inventory.models import Number, NumberUsage, Rejection
+from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
 from simhive.core.ledger.models import Hold, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
@@ -25,8 +25,8 @@ __all__ = [
     "AccessToken",
     "Account",
     "AccountPolicy",
-    "AdminToken",
     "Activation",
+    "AdminToken",
     "ApiKey",
     "Base",
     "ClockOffset",
@@ -39,9 +39,10 @@ __all__ = [
     "LedgerEntry",
     "Message",
     "Number",
+    "NumberSkip",
     "NumberUsage",
-    "OutgoingCall",
     "OnlineRequest",
+    "OutgoingCall",
     "OutgoingMessage",
     "ProductRequest",
     "RateCounter",
@@ -50,5 +51,6 @@ __all__ = [
     "RentalReport",
     "SenderId",
     "Service",
+    "ServicePrice",
     "Verification",
 ]

@@ -160,3 +160,77 @@ def number_facts(e164: str) -> NumberFacts:
             None,
         )
     return NumberFacts(e164=e164, country=country, network=network, mccmnc=mccmnc)
+
+
+# -- countries -------------------------------------------------------------------------
+# Numbers carry an ISO 3166 country. The order API (002) names the United Kingdom "UK" and
+# the United States "USA"; both are accepted wherever a country is given.
+COUNTRIES = ("US", "NL", "GB")
+_COUNTRY_NAMES = {"US": "US", "USA": "US", "NL": "NL", "GB": "GB", "UK": "GB"}
+
+
+def parse_country(raw: str) -> str | None:
+    """`USA`, `us`, `NL`, `UK`, `gb` → `US`, `NL`, `GB`; None for a country we do not serve."""
+    if not isinstance(raw, str):
+        return None
+    return _COUNTRY_NAMES.get(raw.strip().upper())
+
+
+def normalize_number(raw: str, country: str | None = None) -> str | None:
+    """A phone number in any usual form → its stored form, or None if it is not valid.
+
+    US numbers are stored as `1XXXXXXXXXX` (what `normalize_mdn` accepts); others as
+    their international digits without `+` (`31612345678`). With `country`, the number
+    must be that country's, and its national form (`0612345678`) is accepted too;
+    without, a national form is accepted when exactly one served country has it.
+    """
+    if not isinstance(raw, str) or re.search(r"[A-Za-z]", raw):
+        return None
+    if country in (None, "US"):
+        us = normalize_mdn(raw)
+        if us is not None or country == "US":
+            return us
+    text = raw.strip()
+    digits = _DIGITS.sub("", text)
+    if not digits or len(digits) > 17:
+        return None
+    if text.startswith("+"):
+        candidates = ["+" + digits]
+    elif digits.startswith("00"):
+        candidates = ["+" + digits[2:]]
+    elif digits.startswith("0"):
+        candidates = [f"{region}:{digits}" for region in COUNTRIES if region != "US"]
+    else:
+        candidates = ["+" + digits]
+    found = {n for n in (_valid(c, country) for c in candidates) if n is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _valid(candidate: str, country: str | None) -> str | None:
+    """The stored form of `+digits` or `REGION:national digits` if valid (for `country`)."""
+    region, _, national = candidate.rpartition(":")
+    if region and country is not None and region != country:
+        return None
+    try:
+        number = phonenumbers.parse(national, region or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    found = phonenumbers.region_code_for_number(number)
+    if found not in COUNTRIES or (country is not None and found != country):
+        return None
+    national_number = phonenumbers.national_significant_number(number)
+    if found == "US":
+        return normalize_mdn(national_number)
+    return f"{number.country_code}{national_number}"
+
+
+def national_digits(mdn: str, country: str) -> str:
+    """A stored number as 002 writes it: digits of the national form for NL and UK
+    (`07684563067`), `1XXXXXXXXXX` for the US."""
+    if country == "US":
+        return mdn
+    number = phonenumbers.parse("+" + mdn)
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return _DIGITS.sub("", national)

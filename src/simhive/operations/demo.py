@@ -1,4 +1,5 @@
-"""Demo data: priced services, simulated numbers, a demo account with $100."""
+"""Demo data: priced services, simulated numbers of the US, the Netherlands and the United
+Kingdom, a demo account with $100."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ DEMO_SERVICES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# Dutch and British numbers carry their own prices for a few services (the order API's).
+DEMO_COUNTRY_PRICES: list[tuple[str, str, str]] = [
+    ("Google", "NL", "1.50"),
+    ("Google", "GB", "1.40"),
+    ("WhatsApp", "NL", "1.60"),
+    ("WhatsApp", "GB", "1.60"),
+]
+
+
 @dataclass(frozen=True)
 class DemoInfo:
     username: str
@@ -48,19 +58,23 @@ class DemoInfo:
     api_key: str
     numbers: int
     services: int
+    # Simulated numbers by country (US, NL, GB).
+    by_country: dict[str, int]
 
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password"
 
 
-def seed_demo(db: Database, *, numbers: int = 50) -> DemoInfo:
-    """Idempotent demo data: services, simulated numbers, a demo account with $100."""
+def seed_demo(db: Database, *, numbers: int = 50, abroad: int = 10) -> DemoInfo:
+    """Idempotent demo data: services, simulated numbers (`numbers` US ones, `abroad` each
+    of NL and UK), a demo account with $100."""
+    wanted = {"US": numbers, "NL": abroad, "GB": abroad}
     with db.uow() as uow:
         known = {s.name_key for s in catalog.all_services(uow)}
         for order_id, (name, price, ltr, short) in enumerate(DEMO_SERVICES, start=1):
             if catalog.name_key(name) not in known:
-                catalog.set_service(
+                service = catalog.set_service(
                     uow,
                     catalog.ServiceSpec(
                         name=name,
@@ -70,9 +84,20 @@ def seed_demo(db: Database, *, numbers: int = 50) -> DemoInfo:
                         order_id=order_id,
                     ),
                 )
-        have = len(inventory.gateway_mdns(uow, gateway="simulator"))
-    if have < numbers:
-        add_simulated_numbers(db, count=numbers - have, seed=db.settings.simulator_seed)
+                for priced, country, own in DEMO_COUNTRY_PRICES:
+                    if priced == name:
+                        catalog.set_country_price(
+                            uow, service=service, country=country, price=Decimal(own)
+                        )
+        have = {
+            country: inventory.count_numbers(uow, gateway="simulator", country=country)
+            for country in wanted
+        }
+    for country, count in wanted.items():
+        if have[country] < count:
+            add_simulated_numbers(
+                db, count=count - have[country], seed=db.settings.simulator_seed, country=country
+            )
     with db.uow() as uow:
         try:
             account = accounts.find_account(uow, DEMO_USER)
@@ -89,6 +114,9 @@ def seed_demo(db: Database, *, numbers: int = 50) -> DemoInfo:
             )
         # Keys are stored hashed, so the demo issues a fresh one to print each start.
         key = accounts.issue_api_key(uow, account=account)
-        total = len(inventory.gateway_mdns(uow, gateway="simulator"))
+        by_country = {
+            country: inventory.count_numbers(uow, gateway="simulator", country=country)
+            for country in wanted
+        }
         services = len(catalog.all_services(uow))
-    return DemoInfo(DEMO_USER, DEMO_PASSWORD, key, total, services)
+    return DemoInfo(DEMO_USER, DEMO_PASSWORD, key, sum(by_country.values()), services, by_country)

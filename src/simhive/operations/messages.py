@@ -17,7 +17,7 @@ from simhive.core.messages import service as messages
 from simhive.core.messages.models import Message
 from simhive.core.outbound import service as outbound
 from simhive.db.uow import Database
-from simhive.kit.phone import normalize_mdn
+from simhive.kit.phone import normalize_number
 
 # The gateway name stored on SMS that an operator injected (CLI or admin API).
 INJECTED_GATEWAY = "cli"
@@ -109,7 +109,7 @@ def list_incoming(db: Database, *, to: str | None = None, limit: int = 50) -> li
         .limit(_limit(limit))
     )
     if to is not None:
-        query = query.where(Message.to_mdn == (normalize_mdn(to) or to.strip()))
+        query = query.where(Message.to_mdn == (normalize_number(to) or to.strip()))
     with db.uow(write=False) as uow:
         return [
             IncomingInfo(

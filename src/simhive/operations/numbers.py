@@ -17,7 +17,7 @@ from simhive.core.inventory.imports import ImportResult
 from simhive.core.inventory.models import Number
 from simhive.core.rotation import service as rotation
 from simhive.db.uow import Database
-from simhive.kit.phone import area_code_state, is_valid_state
+from simhive.kit.phone import area_code_state, is_valid_state, parse_country
 
 __all__ = [
     "MAX_SIMULATED",
@@ -35,6 +35,7 @@ MAX_SIMULATED = 100_000
 @dataclass(frozen=True)
 class NumberInfo:
     mdn: str
+    country: str
     state: str
     area_code: str
     carrier: str
@@ -48,6 +49,7 @@ class NumberInfo:
 def _info(number: Number) -> NumberInfo:
     return NumberInfo(
         mdn=number.mdn,
+        country=number.country,
         state=number.state,
         area_code=number.area_code,
         carrier=number.carrier,
@@ -67,8 +69,10 @@ def add_simulated_numbers(
     area_code: str | None = None,
     seed: int | None = None,
     short_rentals: bool = True,
+    country: str = "US",
 ) -> list[NumberInfo]:
-    """Add simulated numbers (realistic area codes and carriers), then serve waiting bids.
+    """Add simulated numbers of a country (US: realistic area codes and carriers; NL and
+    UK: mobile ranges), then serve waiting bids.
 
     `short_rentals=False` adds numbers that take 30-day rentals only.
     """
@@ -76,6 +80,11 @@ def add_simulated_numbers(
 
     if count < 1 or count > MAX_SIMULATED:
         raise InvalidParameter("count", str(count), f"count must be 1..{MAX_SIMULATED}")
+    code = parse_country(country)
+    if code is None:
+        raise InvalidParameter("country", country, f"country must be US, NL or UK: {country!r}")
+    if code != "US" and (state or area_code):
+        raise InvalidParameter("country", country, "states and area codes are for US numbers")
     state = state.strip().upper() if state else None
     if state is not None and not is_valid_state(state):
         raise InvalidState(state)
@@ -94,6 +103,7 @@ def add_simulated_numbers(
                 state=state,
                 area_code=area_code,
                 exclude=inventory.all_mdns(uow),
+                country=code,
             )
         except ValueError as exc:
             # What is left: an area code outside the state, or the area code is full.
@@ -108,6 +118,7 @@ def add_simulated_numbers(
                     area_code=n.area_code,
                     gateway="simulator",
                     short_rentals=short_rentals,
+                    country=code,
                 ),
             )
             for n in made

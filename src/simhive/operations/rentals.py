@@ -30,6 +30,11 @@ class RentalInfo:
     autorenew: bool
     expires_at: datetime | None
     forward_to: str | None
+    # The API it came through; an order API contract's id is `first_id`, and its
+    # periods are packages (1m, 3m, 6m, 1y).
+    api: str
+    package: str | None
+    renewal_package: str | None
 
 
 def _info(uow: UnitOfWork, rental: Rental) -> RentalInfo:
@@ -49,6 +54,9 @@ def _info(uow: UnitOfWork, rental: Rental) -> RentalInfo:
         autorenew=rental.autorenew,
         expires_at=rental.expires_at,
         forward_to=rental.forward_to,
+        api=rental.api,
+        package=rental.package,
+        renewal_package=rental.renewal_package,
     )
 
 

@@ -25,6 +25,13 @@ class ActivationStatus(StrEnum):
 OPEN_STATUSES = (ActivationStatus.AWAITING_MDN, ActivationStatus.RESERVED)
 
 
+class Api(StrEnum):
+    """The API a request (or rental) came through, for the operator to see."""
+
+    COMMAND = "command"
+    ORDER = "order"
+
+
 class Activation(Base):
     __tablename__ = "activations"
     __table_args__ = (
@@ -41,6 +48,14 @@ class Activation(Base):
             sqlite_where=text("status = 'reserved'"),
             postgresql_where=text("status = 'reserved'"),
         ),
+        # The order API's rule, held by the database too: one open order per account.
+        Index(
+            "uq_activations_open_order",
+            "account_id",
+            unique=True,
+            sqlite_where=text("status = 'reserved' AND api = 'order'"),
+            postgresql_where=text("status = 'reserved' AND api = 'order'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -51,6 +66,7 @@ class Activation(Base):
     group_id: Mapped[int] = mapped_column(BigInteger)
     number_id: Mapped[int | None] = mapped_column(ForeignKey("numbers.id"), default=None)
     status: Mapped[str] = mapped_column(String(16))
+    api: Mapped[str] = mapped_column(String(16), default=Api.COMMAND)
     markup: Mapped[int] = mapped_column(Integer, default=0)
     price_cents: Mapped[int] = mapped_column(BigInteger)
     want_area_code: Mapped[str] = mapped_column(String(3), default="")

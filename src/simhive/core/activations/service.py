@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
-from simhive.core.activations.models import Activation, ActivationStatus
+from simhive.core.activations.models import Activation, ActivationStatus, Api
 from simhive.core.activations.views import ActivationView, view
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
@@ -31,7 +31,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents
-from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_mdn
+from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,9 @@ class NumberRequest:
     area_code: str | None = None
     state: str | None = None
     markup: int | None = None
+    # The numbers' country (the command API's are US), and the API asking.
+    country: str = "US"
+    api: Api = Api.COMMAND
 
 
 def _check(uow: UnitOfWork, req: NumberRequest) -> tuple[list[Service], str, str, str | None]:
@@ -60,7 +63,7 @@ def _check(uow: UnitOfWork, req: NumberRequest) -> tuple[list[Service], str, str
     area_code = state = ""
     # 000: "mdn" beats "areacode", which beats "state"; the loser is ignored, not checked.
     if req.mdn:
-        mdn = normalize_mdn(req.mdn)
+        mdn = normalize_number(req.mdn, req.country)
         if mdn is None:
             raise InvalidMdn(req.mdn)
     elif req.area_code:
@@ -84,6 +87,7 @@ def request_number(
         service_ids=tuple(s.id for s in services),
         area_code=area_code,
         state=state,
+        country=request.country,
     )
     now = uow.clock.now()
     # The group token leases the number before any row exists, so each activation
@@ -100,8 +104,9 @@ def request_number(
             service_id=service.id,
             group_id=group_id,
             status=ActivationStatus.AWAITING_MDN,
+            api=request.api,
             markup=0,
-            price_cents=service.price_cents,
+            price_cents=catalog.price_cents_for(uow, service, request.country),
             want_area_code=wanted.area_code,
             want_state=wanted.state,
             created_at=now,

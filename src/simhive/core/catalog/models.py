@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from simhive.db.base import Base
@@ -23,3 +23,15 @@ class Service(Base):
     sender_patterns: Mapped[str] = mapped_column(Text, default="")
     text_patterns: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ServicePrice(Base):
+    """A service's one-time price for numbers of one country (without one: its price)."""
+
+    __tablename__ = "service_prices"
+    __table_args__ = (UniqueConstraint("service_id", "country"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    country: Mapped[str] = mapped_column(String(2))
+    price_cents: Mapped[int] = mapped_column(BigInteger)

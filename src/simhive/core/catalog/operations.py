@@ -7,13 +7,20 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from simhive.core.catalog.models import Service
-from simhive.core.catalog.service import ServiceSpec, name_key, set_service
+from simhive.core.catalog.service import (
+    MAX_ORDER_ID,
+    ServiceSpec,
+    name_key,
+    set_country_price,
+    set_service,
+)
 from simhive.core.errors import Conflict, InvalidParameter
 from simhive.core.ledger.amounts import checked_amount
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents
+from simhive.kit.phone import parse_country
 
-MAX_ORDER_ID = 2**31 - 1  # services.order_id is a 32-bit integer
+__all__ = ["MAX_ORDER_ID", "update_service"]
 
 
 def update_service(
@@ -26,8 +33,13 @@ def update_service(
     order_id: int | None = None,
     sender_patterns: list[str] | None = None,
     text_patterns: list[str] | None = None,
+    country: str | None = None,
 ) -> Service:
     """Create a service or change its prices and patterns; what is omitted keeps its value.
+
+    With `country` (NL or UK), `price` is the service's own price on that country's
+    numbers; the service's price (which US numbers take) stays as it is. `US` names
+    the service's price itself.
 
     Patterns (regular expressions, matched ignoring case) recognise the service's SMS
     by sender and by text; an empty list clears them, so the built-in ones apply.
@@ -47,6 +59,10 @@ def update_service(
     )
     if order_id is not None:
         _check_order_id(uow, name=name, order_id=order_id)
+    abroad = _abroad(country, price)
+    country_price = price if abroad is not None else None
+    if abroad is not None:
+        price = None
     current = uow.session.scalar(select(Service).where(Service.name_key == name_key(name)))
 
     def kept(given: Decimal | None, column: str, default: Decimal) -> Decimal:
@@ -63,7 +79,24 @@ def update_service(
         sender_patterns=_lines(sender_patterns),
         text_patterns=_lines(text_patterns),
     )
-    return set_service(uow, spec)
+    service = set_service(uow, spec)
+    if abroad is not None and country_price is not None:
+        set_country_price(uow, service=service, country=abroad, price=country_price)
+    return service
+
+
+def _abroad(country: str | None, price: Decimal | None) -> str | None:
+    """The country (other than the US) whose own price `price` is, or None for the base price."""
+    if country is None:
+        return None
+    code = parse_country(country)
+    if code is None:
+        raise InvalidParameter("country", country, f"country must be US, NL or UK: {country!r}")
+    if code == "US":
+        return None
+    if price is None:
+        raise InvalidParameter("price", "", "a price by country needs the price to set")
+    return code
 
 
 def _lines(patterns: list[str] | None) -> str | None:

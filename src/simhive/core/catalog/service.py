@@ -10,14 +10,18 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from simhive.core.catalog.models import Service
+from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.catalog.patterns import built_in
 from simhive.core.errors import InvalidParameter, UnknownService
 from simhive.db.uow import UnitOfWork
+from simhive.db.upsert import insert_ignore
+from simhive.kit.ids import parse_id
 from simhive.kit.money import from_cents, to_cents
 
 # Names a client may use for "any sender" (004: "Unlimited" for long-term rentals).
 ANY_SERVICE_NAMES = frozenset({"unknown", "unlimited"})
+
+MAX_ORDER_ID = 2**31 - 1  # services.order_id is a 32-bit integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,79 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
             raise UnknownService(raw.strip())
         result.append(found[key])
     return result
+
+
+def by_order_id(uow: UnitOfWork, raw: str) -> Service:
+    """An active service by its order-API id (ASCII digits); UnknownService otherwise."""
+    key = parse_id(raw.strip())
+    service = (
+        uow.session.scalar(select(Service).where(Service.order_id == key, Service.active.is_(True)))
+        if key is not None and key <= MAX_ORDER_ID
+        else None
+    )
+    if service is None:
+        raise UnknownService(raw.strip())
+    return service
+
+
+def any_service(uow: UnitOfWork) -> Service:
+    """The catalogue's any-sender service ("Unlimited", else "Unknown") for rentals that
+    serve every service; made, inactive (no one-time requests), when there is neither."""
+    found = {
+        s.name_key: s
+        for s in uow.session.scalars(
+            select(Service).where(Service.name_key.in_(sorted(ANY_SERVICE_NAMES)))
+        )
+    }
+    service = found.get("unlimited") or found.get("unknown")
+    if service is None:
+        insert_ignore(
+            uow.session,
+            Service,
+            {"name": "Unlimited", "name_key": "unlimited", "price_cents": 0, "active": False},
+            conflict=("name_key",),
+        )
+        service = uow.session.scalar(select(Service).where(Service.name_key == "unlimited"))
+        assert service is not None
+    return service
+
+
+def price_cents_for(uow: UnitOfWork, service: Service, country: str) -> int:
+    """The one-time price of `service` on a number of `country`: its own there, else its price."""
+    if country == "US":
+        return service.price_cents
+    own = uow.session.scalar(
+        select(ServicePrice.price_cents).where(
+            ServicePrice.service_id == service.id, ServicePrice.country == country
+        )
+    )
+    return service.price_cents if own is None else int(own)
+
+
+def country_prices(uow: UnitOfWork, service: Service) -> dict[str, Decimal]:
+    """The service's own prices by country, in country order."""
+    rows = uow.session.execute(
+        select(ServicePrice.country, ServicePrice.price_cents)
+        .where(ServicePrice.service_id == service.id)
+        .order_by(ServicePrice.country)
+    ).all()
+    return {country: from_cents(int(cents)) for country, cents in rows}
+
+
+def set_country_price(uow: UnitOfWork, *, service: Service, country: str, price: Decimal) -> None:
+    """Give a service its own one-time price on numbers of a country other than the US."""
+    if price < 0:
+        raise InvalidParameter("price", str(price), "must not be negative")
+    own = uow.session.scalar(
+        select(ServicePrice).where(
+            ServicePrice.service_id == service.id, ServicePrice.country == country
+        )
+    )
+    if own is None:
+        own = ServicePrice(service_id=service.id, country=country, price_cents=0)
+        uow.session.add(own)
+    own.price_cents = to_cents(price)
+    uow.session.flush()
 
 
 def all_services(uow: UnitOfWork) -> list[Service]:

@@ -11,16 +11,24 @@ from sqlalchemy.exc import IntegrityError
 from simhive.core.errors import Conflict, CoreError, InvalidParameter
 from simhive.core.inventory.service import NumberSpec, add_number
 from simhive.db.uow import UnitOfWork
-from simhive.kit.phone import is_valid_state
+from simhive.kit.phone import is_valid_state, parse_country
 
-COLUMNS = ("mdn", "carrier", "state", "area_code", "gateway", "online")
+COLUMNS = ("mdn", "carrier", "state", "area_code", "gateway", "online", "country")
 
 _TRUE = {"1", "true", "yes", "y", "online", ""}
 _FALSE = {"0", "false", "no", "n", "offline"}
 
 
 # Cell lengths the numbers table holds.
-_LIMITS = {"mdn": 32, "carrier": 32, "state": 2, "area_code": 3, "gateway": 32, "online": 8}
+_LIMITS = {
+    "mdn": 32,
+    "carrier": 32,
+    "state": 2,
+    "area_code": 3,
+    "gateway": 32,
+    "online": 8,
+    "country": 3,
+}
 
 
 @dataclass
@@ -41,7 +49,8 @@ def decode(data: bytes) -> str:
 
 
 def import_numbers(uow: UnitOfWork, *, text: str) -> ImportResult:
-    """Add the numbers of a CSV text (header: mdn, carrier, state, area_code, gateway, online).
+    """Add the numbers of a CSV text (header: mdn, carrier, state, area_code, gateway, online,
+    country).
 
     A savepoint per row: a refused row leaves nothing behind and does not stop the others.
     A row without a gateway takes the operator's default gateway, or is refused.
@@ -92,10 +101,21 @@ def number_spec(row: dict[str, str], *, default_gateway: str | None = None) -> N
     online = row.get("online", "").lower()
     if online not in _TRUE | _FALSE:
         raise InvalidParameter("online", online, f"online must be one of 1/0, yes/no: {online!r}")
+    country = parse_country(row.get("country") or "US")
+    if country is None:
+        raise InvalidParameter(
+            "country", row["country"], f"country must be US, NL or UK: {row['country']!r}"
+        )
     state = row.get("state", "").upper()
+    area_code = row.get("area_code", "")
+    if country != "US" and (state or area_code):
+        raise InvalidParameter(
+            "state" if state else "area_code",
+            state or area_code,
+            "states and area codes are for US numbers",
+        )
     if state and not is_valid_state(state):
         raise InvalidParameter("state", state, f"state {state!r} is not a US state")
-    area_code = row.get("area_code", "")
     if area_code and not (len(area_code) == 3 and area_code.isascii() and area_code.isdigit()):
         raise InvalidParameter("area_code", area_code, f"area_code {area_code!r} is not 3 digits")
     gateway = row.get("gateway") or default_gateway
@@ -110,4 +130,5 @@ def number_spec(row: dict[str, str], *, default_gateway: str | None = None) -> N
         area_code=area_code,
         gateway=gateway,
         online=online in _TRUE,
+        country=country,
     )

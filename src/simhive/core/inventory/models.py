@@ -88,3 +88,16 @@ class Rejection(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     number_id: Mapped[int] = mapped_column(ForeignKey("numbers.id"), index=True)
     rejected_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class NumberSkip(Base):
+    """An account that skipped a number for a service is never offered it for that service."""
+
+    __tablename__ = "number_skips"
+    __table_args__ = (UniqueConstraint("account_id", "number_id", "service_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    number_id: Mapped[int] = mapped_column(ForeignKey("numbers.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    skipped_at: Mapped[datetime] = mapped_column(UtcDateTime)

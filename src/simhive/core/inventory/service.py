@@ -9,11 +9,11 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from simhive.core.errors import Conflict, InvalidMdn, NotFound
-from simhive.core.inventory.models import Number, NumberUsage, Rejection
+from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
 from simhive.core.rotation.models import GatewaySlots
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore
-from simhive.kit.phone import area_code_state, normalize_mdn
+from simhive.kit.phone import area_code_state, normalize_number
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,27 +42,31 @@ class Wanted:
     own_used_ok: bool = False
     # A 3-day rental: only numbers that take short rentals.
     short_rental: bool = False
+    # The country the number must be of (the command API serves US numbers only).
+    country: str = "US"
 
 
 def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
-    """Add a number to the inventory; its area code and state come from the MDN when omitted.
+    """Add a number to the inventory; a US number's area code and state come from the MDN
+    when omitted (other countries have neither).
 
     One added offline is held (out of rotation until brought online); one added online to a
     gateway with slots joins the line for a slot instead, the worker's next turn puts it in.
     """
-    mdn = normalize_mdn(spec.mdn)
+    mdn = normalize_number(spec.mdn, spec.country)
     if mdn is None:
         raise InvalidMdn(spec.mdn)
     if uow.session.scalar(select(Number.id).where(Number.mdn == mdn)) is not None:
         raise Conflict(f"number {mdn} exists")
-    area_code = spec.area_code or mdn[1:4]
+    us = spec.country == "US"
+    area_code = (spec.area_code or mdn[1:4]) if us else ""
     now = uow.clock.now()
     in_line = spec.online and uow.session.get(GatewaySlots, spec.gateway) is not None
     number = Number(
         mdn=mdn,
         country=spec.country,
         carrier=spec.carrier,
-        state=(spec.state or area_code_state(area_code) or "").upper(),
+        state=(spec.state or area_code_state(area_code) or "").upper() if us else "",
         area_code=area_code,
         gateway=spec.gateway,
         online=spec.online and not in_line,
@@ -79,8 +83,8 @@ def add_number(uow: UnitOfWork, spec: NumberSpec) -> Number:
 
 
 def get_by_mdn(uow: UnitOfWork, raw: str) -> Number:
-    """A number by MDN in any accepted form."""
-    mdn = normalize_mdn(raw)
+    """A number by MDN in any accepted form (national forms of NL and UK numbers too)."""
+    mdn = normalize_number(raw)
     if mdn is None:
         raise InvalidMdn(raw)
     number = uow.session.scalar(select(Number).where(Number.mdn == mdn))
@@ -100,6 +104,14 @@ def gateway_mdns(uow: UnitOfWork, *, gateway: str) -> list[str]:
     )
 
 
+def count_numbers(uow: UnitOfWork, *, gateway: str, country: str) -> int:
+    """How many numbers of a country a gateway serves."""
+    found = uow.session.scalar(
+        select(func.count(Number.id)).where(Number.gateway == gateway, Number.country == country)
+    )
+    return int(found or 0)
+
+
 def eligible(wanted: Wanted) -> list[object]:
     """SQL conditions for a number that may be offered to `wanted` (apart from being free)."""
     # A number the service has seen (it received the service's SMS) is never handed out
@@ -113,7 +125,18 @@ def eligible(wanted: Wanted) -> list[object]:
     rejected = exists().where(
         Rejection.number_id == Number.id, Rejection.account_id == wanted.account_id
     )
-    conditions: list[object] = [Number.online.is_(True), ~used, ~rejected]
+    skipped = exists().where(
+        NumberSkip.number_id == Number.id,
+        NumberSkip.account_id == wanted.account_id,
+        NumberSkip.service_id.in_(wanted.service_ids),
+    )
+    conditions: list[object] = [
+        Number.online.is_(True),
+        Number.country == wanted.country,
+        ~used,
+        ~rejected,
+        ~skipped,
+    ]
     if wanted.short_rental:
         conditions.append(Number.short_rentals.is_(True))
     if wanted.area_code:
@@ -208,6 +231,21 @@ def mark_rejected(uow: UnitOfWork, *, number_id: int, account_id: int) -> None:
     )
 
 
+def mark_skipped(uow: UnitOfWork, *, number_id: int, account_id: int, service_id: int) -> None:
+    """Never offer this number to this account for this service again (idempotent)."""
+    insert_ignore(
+        uow.session,
+        NumberSkip,
+        {
+            "number_id": number_id,
+            "account_id": account_id,
+            "service_id": service_id,
+            "skipped_at": uow.clock.now(),
+        },
+        conflict=("account_id", "number_id", "service_id"),
+    )
+
+
 def set_online(uow: UnitOfWork, *, mdn: str, online: bool) -> Number:
     """Mark a number online, or offline and held, as it is (no slots checked, no bids served:
     `rotation.set_online` is the use case)."""
@@ -229,10 +267,14 @@ def hold(uow: UnitOfWork, number: Number) -> None:
     uow.session.flush()
 
 
-def count_available(uow: UnitOfWork, service_ids: Sequence[int]) -> dict[int, int]:
-    """Free online numbers not used for each service (approximate, as 000 says)."""
+def count_available(
+    uow: UnitOfWork, service_ids: Sequence[int], *, country: str = "US"
+) -> dict[int, int]:
+    """Free online numbers of a country not used for each service (approximate, as 000 says)."""
     free = uow.session.scalar(
-        select(func.count(Number.id)).where(Number.online.is_(True), Number.lease_group.is_(None))
+        select(func.count(Number.id)).where(
+            Number.online.is_(True), Number.lease_group.is_(None), Number.country == country
+        )
     )
     used_rows = uow.session.execute(
         select(NumberUsage.service_id, func.count(NumberUsage.id))
@@ -241,6 +283,7 @@ def count_available(uow: UnitOfWork, service_ids: Sequence[int]) -> dict[int, in
             NumberUsage.service_id.in_(service_ids),
             Number.online.is_(True),
             Number.lease_group.is_(None),
+            Number.country == country,
         )
         .group_by(NumberUsage.service_id)
     ).all()

@@ -23,7 +23,7 @@ from simhive.core.rentals.models import Rental, RentalStatus
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore_returning
 from simhive.kit.ids import parse_id
-from simhive.kit.phone import normalize_mdn
+from simhive.kit.phone import normalize_number
 from simhive.pins import extract_pin
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
     """
     now = uow.clock.now()
     values = {
-        "to_mdn": (normalize_mdn(sms.to) or sms.to)[:32],
+        "to_mdn": (normalize_number(sms.to) or sms.to)[:32],
         "sender": sms.sender[:64],
         "text": sms.text,
         "gateway": sms.gateway,
@@ -421,7 +421,7 @@ def read_sms(
             query = query.where(Message.service_id == catalog.find_services(uow, [service])[0].id)
     else:
         if mdn:
-            query = query.where(Message.to_mdn == (normalize_mdn(mdn) or mdn))
+            query = query.where(Message.to_mdn == (normalize_number(mdn) or mdn))
         if service:
             query = query.where(Message.service_id == catalog.find_services(uow, [service])[0].id)
     rows = uow.session.execute(

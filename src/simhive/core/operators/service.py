@@ -34,6 +34,7 @@ class Scope(StrEnum):
     EVENTS = "events"
     RENTALS = "rentals"
     INSIGHT = "insight"
+    ACTIVATIONS = "activations"
     CLOCK = "clock"
     ALL = "all"
 

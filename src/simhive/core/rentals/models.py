@@ -31,6 +31,8 @@ class Rental(Base):
         Index("ix_rentals_due", "status", "expires_at"),
         Index("ix_rentals_account", "account_id", "created_at"),
         Index("ix_rentals_number", "number_id", "status"),
+        # A contract (and read_sms of a rental) is found by its chain's first id.
+        Index("ix_rentals_first", "first_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -50,6 +52,11 @@ class Rental(Base):
     want_area_code: Mapped[str] = mapped_column(String(3), default="")
     want_state: Mapped[str] = mapped_column(String(2), default="")
     forward_to: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The API it came through; an order API contract (002) also names this period's
+    # package (1m, 3m, 6m, 1y) and the one it renews with.
+    api: Mapped[str] = mapped_column(String(16), default="command")
+    package: Mapped[str | None] = mapped_column(String(4), default=None)
+    renewal_package: Mapped[str | None] = mapped_column(String(4), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     starts_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)

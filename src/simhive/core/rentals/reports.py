@@ -154,9 +154,11 @@ def _replace(uow: UnitOfWork, rental: Rental) -> None:
     """Move the rental to another free number; the silent one goes offline for a look."""
     service = uow.session.get(Service, rental.service_id)
     assert service is not None and rental.number_id is not None
-    wanted = number_wanted(account_id=rental.account_id, service=service, days=rental.days)
     old = uow.session.get(Number, rental.number_id, with_for_update={"key_share": True})
     assert old is not None
+    wanted = number_wanted(
+        account_id=rental.account_id, service=service, days=rental.days, country=old.country
+    )
     # The silent number leaves the pool (offline, for the operator to look at) before a
     # new one takes the rental's lease.
     rotation.withdraw(uow, number=old)

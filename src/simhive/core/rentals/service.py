@@ -32,6 +32,7 @@ from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages import service as messages
+from simhive.core.rentals import packages
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental, RentalStatus
 from simhive.core.rotation import plan as rotation_plan
 from simhive.core.rotation import service as rotation
@@ -115,6 +116,7 @@ def number_wanted(
     area_code: str = "",
     state: str = "",
     own_used_ok: bool = False,
+    country: str = "US",
 ) -> inventory.Wanted:
     """What a rental asks of a number: unused for its service (any for Unlimited), 3-day
     capable for a 3-day rental, and where the customer asked."""
@@ -126,6 +128,7 @@ def number_wanted(
         state=state,
         own_used_ok=own_used_ok,
         short_rental=days == 3,
+        country=country,
     )
 
 
@@ -270,9 +273,18 @@ def _active_rental(uow: UnitOfWork, number_id: int) -> Rental | None:
     )
 
 
-def _continue(uow: UnitOfWork, current: Rental, *, days: int, price: int) -> Rental:
-    """A new rental id that continues `current`'s number from its expiry (a renewal)."""
+def _continue(
+    uow: UnitOfWork, current: Rental, *, days: int, price: int, package: str | None = None
+) -> Rental:
+    """A new rental id that continues `current`'s number from its expiry (a renewal).
+
+    With a `package` (an order API contract) the period is that many calendar months.
+    """
     assert current.expires_at is not None
+    until = current.expires_at + timedelta(days=days)
+    if package is not None:
+        until = packages.end_of(current.expires_at, package)
+        days = (until - current.expires_at).days
     renewal = Rental(
         account_id=current.account_id,
         service_id=current.service_id,
@@ -285,9 +297,12 @@ def _continue(uow: UnitOfWork, current: Rental, *, days: int, price: int) -> Ren
         price_cents=price,
         autorenew=current.autorenew,
         forward_to=current.forward_to,
+        api=current.api,
+        package=package,
+        renewal_package=current.renewal_package,
         created_at=uow.clock.now(),
         starts_at=current.expires_at,
-        expires_at=current.expires_at + timedelta(days=days),
+        expires_at=until,
     )
     current.status = RentalStatus.RENEWED
     current.ended_at = uow.clock.now()
@@ -514,9 +529,15 @@ def _renew_or_end(uow: UnitOfWork, rental: Rental) -> None:
         "service": service.name,
     }
     if rental.autorenew:
-        price = service.ltr_price_cents if rental.days == 30 else service.ltr_short_price_cents
-        if price > 0 and ledger.available_cents(uow, account.id) >= price:
-            renewal = _continue(uow, rental, days=rental.days, price=price)
+        # A contract renews with its renewal package; a command API rental as it was.
+        package = rental.renewal_package
+        if package is not None:
+            price = packages.price_cents(uow.settings, package)
+        else:
+            price = service.ltr_price_cents if rental.days == 30 else service.ltr_short_price_cents
+        offered = price > 0 or package is not None
+        if offered and ledger.available_cents(uow, account.id) >= price:
+            renewal = _continue(uow, rental, days=rental.days, price=price, package=package)
             _bill(uow, account, renewal, service, number)
             assert renewal.expires_at is not None
             events.enqueue_webhook(

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from simhive.core.errors import CoreError
 from simhive.db.uow import Database
 from simhive.dialects.admin import accounts as account_routes
+from simhive.dialects.admin import activations as activation_routes
 from simhive.dialects.admin import calls as call_routes
 from simhive.dialects.admin import clock as clock_routes
 from simhive.dialects.admin import events as event_routes
@@ -69,8 +70,9 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
     app = FastAPI(
         title="simhive admin API",
         version="1",
-        description="Accounts, money, services, numbers, inbound SMS, webhook events, rentals, "
-        "number insight (HLR, fraud check and block list).",
+        description="Accounts, money, services, numbers, requests and rentals of every API, "
+        "inbound SMS, webhook events, number insight (HLR, fraud check and block list), "
+        "access tokens, calls and SIM rotation.",
     )
 
     @app.exception_handler(CoreError)
@@ -115,6 +117,7 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
         token_routes,
         call_routes,
         rotation_routes,
+        activation_routes,
     ):
         app.include_router(domain.router(db, guard))
     # Sandbox mode only: each route answers 409 on a deployment without it.

@@ -50,6 +50,8 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.TOO_MANY_ATTEMPTS: 409,
     ErrorCode.ALREADY_VERIFIED: 409,
     ErrorCode.FRAUD_REFUSED: 403,
+    ErrorCode.ORDER_ALREADY_OPEN: 409,
+    ErrorCode.NOT_REUSABLE: 409,
 }
 
 

@@ -17,12 +17,14 @@ from simhive.operations import numbers as ops
 
 class NumbersAdd(BaseModel):
     count: int = Field(ge=1, le=ops.MAX_SIMULATED)
+    country: Short = Field("US", description="US, NL or UK.")
     state: Short | None = None
     areacode: Short | None = None
 
 
 class NumberView(BaseModel):
     mdn: str
+    country: str
     state: str
     area_code: str
     carrier: str
@@ -52,8 +54,9 @@ CSV_BODY: dict[str, Any] = {
             "text/csv": {
                 "schema": {"type": "string"},
                 "example": (
-                    "mdn,carrier,state,area_code,gateway,online\n"
-                    "12125550123,ATT,NY,212,simulator,1\n"
+                    "mdn,carrier,state,area_code,gateway,online,country\n"
+                    "12125550123,ATT,NY,212,simulator,1,US\n"
+                    "0612345678,KPN,,,simulator,1,NL\n"
                 ),
             }
         },
@@ -87,15 +90,17 @@ def router(db: Database, guard: Guard) -> APIRouter:
     def add_numbers(body: NumbersAdd) -> list[NumberView]:
         """Add simulated numbers."""
         added = ops.add_simulated_numbers(
-            db, count=body.count, state=body.state, area_code=body.areacode
+            db, count=body.count, state=body.state, area_code=body.areacode, country=body.country
         )
         return [NumberView(**n.__dict__) for n in added]
 
     @routes.post("/import", openapi_extra=CSV_BODY)
     async def import_numbers(request: Request) -> ImportView:
-        """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online).
+        """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online,
+        country).
 
-        A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused.
+        A row without a gateway takes SIMHIVE_DEFAULT_GATEWAY, or is refused; a row without
+        a country is a US number.
         """
         result = await to_thread(ops.import_numbers, db, await csv_body(request))
         return ImportView(added=result.added, duplicates=result.duplicates, errors=result.errors)

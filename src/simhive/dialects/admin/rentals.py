@@ -30,6 +30,9 @@ class RentalView(BaseModel):
     autorenew: bool
     expires_at: datetime | None
     forward_to: str | None
+    api: str
+    package: str | None
+    renewal_package: str | None
 
 
 class RentalCreate(BaseModel):

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from simhive.db.uow import Database
 from simhive.dialects.admin.auth import Guard, Scope
+from simhive.dialects.admin.fields import Short
 from simhive.kit.money import format_amount
 from simhive.operations import services as ops
 from simhive.operations.services import ServiceInfo
@@ -17,6 +18,9 @@ from simhive.operations.services import ServiceInfo
 
 class ServiceSet(BaseModel):
     price: Decimal | None = None
+    country: Short | None = Field(
+        None, description="NL or UK: `price` is the service's price on that country's numbers."
+    )
     ltr_price: Decimal | None = None
     ltr_short_price: Decimal | None = None
     order_id: int | None = None
@@ -38,6 +42,7 @@ class ServiceView(BaseModel):
     ltr_price: str
     ltr_short_price: str
     order_id: int | None
+    country_prices: dict[str, str]
     sender_patterns: list[str]
     text_patterns: list[str]
     built_in_patterns: bool
@@ -50,6 +55,7 @@ def _service(info: ServiceInfo) -> ServiceView:
         ltr_price=format_amount(info.ltr_price),
         ltr_short_price=format_amount(info.ltr_short_price),
         order_id=info.order_id,
+        country_prices={c: format_amount(p) for c, p in info.country_prices.items()},
         sender_patterns=info.sender_patterns,
         text_patterns=info.text_patterns,
         built_in_patterns=info.built_in_patterns,

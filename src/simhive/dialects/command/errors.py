@@ -81,6 +81,13 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
         f"Number {e.fields['number']} refused: the fraud check answered "
         f"{str(e.fields['status']).upper()}"
     ),
+    # The order API's rules; the command API never meets them, but every code has words.
+    ErrorCode.ORDER_ALREADY_OPEN: lambda e: f"Order {e.fields['order_id']} is still open",
+    ErrorCode.NOT_REUSABLE: lambda e: (
+        "The request was not completed"
+        if e.fields["reason"] == "not_completed"
+        else "The request can no longer be reused"
+    ),
 }
 
 

@@ -80,6 +80,10 @@ ERRORS: dict[ErrorCode, RestError] = {
     ErrorCode.MDN_NOT_HELD: INVALID,
     ErrorCode.NO_RECENT_MESSAGES: INVALID,
     ErrorCode.MDN_OFFLINE: INVALID,
+    ErrorCode.RENTAL_AWAITING_MDN: INVALID,
+    ErrorCode.NOT_UNLIMITED: INVALID,
+    ErrorCode.ORDER_ALREADY_OPEN: INVALID,
+    ErrorCode.NOT_REUSABLE: INVALID,
 }
 
 
