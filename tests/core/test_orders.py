@@ -51,7 +51,7 @@ def fast(db: Database, who: Customer, order_id: str) -> orders.OrderView:
 
     async def go() -> orders.OrderView:
         try:
-            sql, order = order_queries.getsms_sql(db.engine.dialect)
+            sql, order = order_queries.getsms_sql(reader.dialect)
             params = order_queries.getsms_params(key=who.api_key, order_id=order_id)
             row = await reader.first(sql, order, params)
             return order_queries.getsms_from_row(row, now=db.clock.now())

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from simhive.cli.common import console, database, errors, fail, run
 from simhive.operations import numbers as ops
@@ -81,8 +81,17 @@ def numbers_offline(mdn: str) -> None:
 @app.command("list")
 def numbers_list(limit: Annotated[int, typer.Option(min=1)] = 100) -> None:
     """List numbers."""
+    # The number is what an operator looks for: it is never folded or cut.
     table = Table(
-        "mdn", "country", "state", "area", "carrier", "gateway", "online", "until", "in use"
+        Column("mdn", no_wrap=True, min_width=11),
+        "country",
+        "state",
+        "area",
+        "carrier",
+        Column("gateway", no_wrap=True),
+        "online",
+        "until",
+        "in use",
     )
     for n in ops.list_numbers(database(), limit=limit):
         table.add_row(
