@@ -30,6 +30,7 @@ from simhive.dialects.order.app import routes as order_routes
 from simhive.gateways.http_ingest import routes as ingest_routes
 from simhive.gateways.http_slots import SlotReports
 from simhive.gateways.http_slots import routes as slot_routes
+from simhive.kit import heap
 from simhive.kit.clock import Clock, SystemClock
 from simhive.observability import DATABASE_GAUGES, REGISTRY, new_request_id, request_id
 from simhive.operations import numbers as number_ops
@@ -132,8 +133,13 @@ def create_app(
     gateways: Mapping[str, Any] | None = None,
     run_worker: bool = True,
     logins: LoginThrottle | None = None,
+    settle_heap: bool = False,
 ) -> FastAPI:
-    """Build the app; with `run_worker`, the worker runs in this process (the embedded default)."""
+    """Build the app; with `run_worker`, the worker runs in this process (the embedded default).
+
+    `settle_heap` is for a process that serves only this app: once it has started, what
+    it built is frozen out of the garbage collector's way (see `kit.heap`).
+    """
     db = db or database_from(settings, clock)
     logins = logins or login_throttle(settings, db.clock)
     if run_worker and worker is None:
@@ -145,6 +151,8 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if run_worker and worker is not None:
             worker.start()
+        if settle_heap:
+            heap.settle()
         try:
             yield
         finally:
@@ -229,4 +237,6 @@ def from_env() -> FastAPI:
     clock = clock_from(settings)
     run_worker = settings.serve_worker
     gateways = build_gateways(settings, clock) if run_worker else {}
-    return create_app(settings, clock=clock, gateways=gateways, run_worker=run_worker)
+    return create_app(
+        settings, clock=clock, gateways=gateways, run_worker=run_worker, settle_heap=True
+    )

@@ -180,6 +180,7 @@ def demo(
 def worker() -> None:
     """Run the worker alone: time-outs, auctions, webhooks, gateways (until SIGTERM)."""
     from simhive.gateways.registry import build_gateways
+    from simhive.kit import heap
     from simhive.observability import configure_logging
     from simhive.worker.runner import Worker
 
@@ -191,6 +192,7 @@ def worker() -> None:
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     runner.start()
+    heap.settle()
     console.print("worker running; stop with Ctrl-C or SIGTERM")
     done.wait()
     runner.stop()
