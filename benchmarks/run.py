@@ -156,6 +156,8 @@ def seed(url: str, hook_url: str, numbers: int, accounts_count: int) -> list[tup
                     carrier="TMobile",
                 ),
             )
+    # As `simhive numbers import` does after an import.
+    db.analyze("numbers")
     db.engine.dispose()
     return logins
 
@@ -184,6 +186,7 @@ def seed_orders(url: str, accounts_count: int, numbers: int) -> list[str]:
                     mdn=str(31610000000 + i), gateway="simulator", carrier="KPN", country="NL"
                 ),
             )
+    db.analyze("numbers")
     db.engine.dispose()
     return keys
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from simhive.db.engine import sqlite_begin
@@ -75,6 +75,19 @@ class Database:
                 yield conn
         finally:
             sqlite_begin.reset(token)
+
+    def analyze(self, *tables: str) -> None:
+        """Refresh the planner's statistics of tables after a bulk change.
+
+        The hand-out query picks its plan from them: with a table's statistics from before
+        an import of thousands of numbers, PostgreSQL sorted every free number on each
+        request (25 ms) instead of walking the index to the first (0.1 ms), until
+        autovacuum came by a minute or more later.
+        """
+        quote = self.engine.dialect.identifier_preparer.quote
+        with self.uow() as uow:
+            for table in tables:
+                uow.session.execute(text(f"ANALYZE {quote(table)}"))
 
     @contextmanager
     def uow(self, *, write: bool = True) -> Iterator[UnitOfWork]:

@@ -125,6 +125,7 @@ def add_simulated_numbers(
         ]
         infos = [_info(n) for n in added]
         lifecycle.match_bids(uow)
+    db.analyze("numbers")
     return infos
 
 
@@ -135,6 +136,8 @@ def import_numbers(db: Database, source: bytes | Path) -> ImportResult:
         result = imports.import_numbers(uow, text=text)
         if result.added:
             lifecycle.match_bids(uow)
+    if result.added:
+        db.analyze("numbers")
     return result
 
 
