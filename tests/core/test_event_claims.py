@@ -26,7 +26,7 @@ def queue(db: Database, who: Customer, count: int) -> list[int]:
             )
             for n in range(count)
         ]
-        return [event.id for event in queued if event is not None]
+        return [event_id for event_id in queued if event_id is not None]
 
 
 def claim(db: Database, limit: int = 100) -> list[events.ClaimedEvent]:

@@ -26,7 +26,8 @@ def _plan(db: Database, wanted: inventory.Wanted) -> str:
     if db.dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True, key_share=True)
     with db.connect() as conn:
-        sql = str(pick.compile(conn, compile_kwargs={"literal_binds": True}))
+        params = inventory.eligible_params(wanted)
+        sql = str(pick.params(params).compile(conn, compile_kwargs={"literal_binds": True}))
         explain = "EXPLAIN " if db.dialect == "postgresql" else "EXPLAIN QUERY PLAN "
         return "\n".join(str(row[-1]) for row in conn.exec_driver_sql(explain + sql))
 

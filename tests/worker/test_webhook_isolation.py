@@ -156,7 +156,11 @@ def queue(db: Database, who: Customer, count: int) -> list[str]:
             )
             for n in range(count)
         ]
-        return [event.public_id for event in queued if event is not None]
+        ids = [event_id for event_id in queued if event_id is not None]
+        found = dict(
+            uow.session.execute(select(Event.id, Event.public_id).where(Event.id.in_(ids))).all()
+        )
+        return [found[event_id] for event_id in ids]
 
 
 def with_settings(db: Database, clock: object, **changes: object) -> Database:

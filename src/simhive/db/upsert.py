@@ -1,12 +1,34 @@
-"""INSERT … ON CONFLICT DO NOTHING on both databases (one statement, no race)."""
+"""INSERT … ON CONFLICT DO NOTHING on both databases (one statement, no race).
+
+The statements are built once per table and dialect and run as Core statements: on
+the hot paths (every inbound SMS, every reject) building them cost more than the round
+trip.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
+
+
+@functools.cache
+def _statement(
+    dialect: str, model: type[Any], conflict: tuple[str, ...], returning: bool
+) -> Insert:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    statement = module.insert(model).on_conflict_do_nothing(index_elements=list(conflict))
+    return statement.returning(model.id) if returning else statement  # type: ignore[no-any-return]
+
+
+def _run(session: Session, statement: Insert, values: dict[str, Any]) -> Any:
+    # Changes pending in the session go first, as `session.execute` would flush them.
+    session.flush()
+    return session.connection().execute(statement, values)
 
 
 def insert_ignore(
@@ -14,12 +36,8 @@ def insert_ignore(
 ) -> bool:
     """Insert a row unless one with the same `conflict` columns exists; True if inserted."""
     dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict))
-    )
-    result = session.execute(statement)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    statement = _statement(dialect, model, tuple(conflict), False)  # type: ignore[arg-type]
+    return bool(_run(session, statement, values).rowcount)
 
 
 def insert_ignore_returning(
@@ -27,12 +45,6 @@ def insert_ignore_returning(
 ) -> int | None:
     """Insert a row unless one with the same `conflict` columns exists; the new id, or None."""
     dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = (
-        module.insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(conflict))
-        .returning(model.id)
-    )
-    new_id = session.execute(statement).scalar()
+    statement = _statement(dialect, model, tuple(conflict), True)  # type: ignore[arg-type]
+    new_id = _run(session, statement, values).scalar()
     return int(new_id) if new_id is not None else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from limits import RateLimitItem, RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from simhive.core.accounts.models import Account, ApiKey, Role, StatusShape
 from simhive.core.errors import (
@@ -168,6 +168,13 @@ class _PasswordCache:
 _password_cache = _PasswordCache()
 
 
+_BY_API_KEY = (
+    select(Account)
+    .join(ApiKey, ApiKey.account_id == Account.id)
+    .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
+)
+
+
 def authenticate(
     uow: UnitOfWork, *, user: str, api_key: str | None = None, password: str | None = None
 ) -> Account:
@@ -179,11 +186,7 @@ def authenticate(
     if not user or not (api_key or password):
         raise AuthFailed()
     if api_key:
-        account = uow.session.scalar(
-            select(Account)
-            .join(ApiKey, ApiKey.account_id == Account.id)
-            .where(ApiKey.key_hash == hash_api_key(api_key), ApiKey.revoked_at.is_(None))
-        )
+        account = uow.session.scalar(_BY_API_KEY, {"key_hash": hash_api_key(api_key)})
         if account is None or user.lower() not in (account.username.lower(), account.email.lower()):
             raise AuthFailed()
         if not account.active:

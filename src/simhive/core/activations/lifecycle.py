@@ -11,9 +11,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations.models import OPEN_STATUSES, Activation, ActivationStatus
@@ -90,32 +91,28 @@ def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:
     once (a reject racing the sweep) would otherwise each see the other still open, and
     neither would free the number. Locked, the second one sees the first's outcome.
     """
-    number = uow.session.get(
-        Number, number_id, with_for_update={"key_share": True}, populate_existing=True
-    )
-    if number is None or number.lease_group is None:
+    leased = uow.run(_LOCK_NUMBER, {"number_id": number_id}).first()
+    if leased is None or leased.lease_group is None:
         return False
     # With the row locked, one statement checks for holders (a new statement sees what
     # committed while the lock was awaited), frees the number if there are none, and
     # says whether any bid is waiting (most of the time none is: no auction to run).
-    now = uow.clock.now()
-    freed = uow.session.execute(
-        update(Number)
-        .where(Number.id == number_id, ~_held())
-        .values(lease_group=None, freed_at=now)
-        .returning(Number.freed_at, _bids_waiting(now).label("bids"))
-        .execution_options(synchronize_session=False)
-    ).first()
+    freed = uow.run(_FREE_NUMBER, {"number_id": number_id, "now": uow.clock.now()}).first()
     if freed is None:
         return False
-    set_committed_value(number, "lease_group", None)
-    set_committed_value(number, "freed_at", freed.freed_at)
-    if number.online and freed.bids:
-        offer_number(uow, number)
+    # The session may hold the number from earlier in this transaction: keep it true.
+    number = uow.session.identity_map.get(identity_key(Number, number_id))
+    if isinstance(number, Number):
+        set_committed_value(number, "lease_group", None)
+        set_committed_value(number, "freed_at", freed.freed_at)
+    if freed.online and freed.bids:
+        offered = uow.session.get(Number, number_id)
+        assert offered is not None
+        offer_number(uow, offered)
     return True
 
 
-def _bids_waiting(now: datetime) -> ColumnElement[bool]:
+def _bids_waiting(now: datetime | BindParameter[datetime]) -> ColumnElement[bool]:
     return exists().where(
         Activation.status == fixed(ActivationStatus.AWAITING_MDN), Activation.expires_at > now
     )
@@ -148,6 +145,19 @@ def _held() -> ColumnElement[bool]:
             Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
         ),
     )
+
+
+_LOCK_NUMBER = (
+    select(Number.lease_group)
+    .where(Number.id == bindparam("number_id"))
+    .with_for_update(key_share=True)
+)
+_FREE_NUMBER = (
+    update(Number)
+    .where(Number.id == bindparam("number_id"), ~_held())
+    .values(lease_group=None, freed_at=bindparam("now"))
+    .returning(Number.freed_at, Number.online, _bids_waiting(bindparam("now")).label("bids"))
+)
 
 
 def _contained(uow: UnitOfWork, what: str, key: int, step: Callable[[], object]) -> object:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.catalog.patterns import built_in
@@ -100,18 +100,18 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
     """
     names = unique_names(names)
     keys = [name_key(n) for n in names]
-    found = {
-        s.name_key: s
-        for s in uow.session.scalars(
-            select(Service).where(Service.name_key.in_(keys), Service.active.is_(True))
-        )
-    }
+    found = {s.name_key: s for s in uow.session.scalars(_FIND_SERVICES, {"keys": keys})}
     result = []
     for raw, key in zip(names, keys, strict=True):
         if key not in found:
             raise UnknownService(raw.strip())
         result.append(found[key])
     return result
+
+
+_FIND_SERVICES = select(Service).where(
+    Service.name_key.in_(bindparam("keys", expanding=True)), Service.active.is_(True)
+)
 
 
 def by_order_id(uow: UnitOfWork, raw: str) -> Service:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, or_, select, tuple_, update
+from sqlalchemy import BindParameter, Select, bindparam, func, insert, or_, select, tuple_, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
@@ -47,29 +48,34 @@ def _new_event(
     target: str,
     payload: dict[str, str],
     account_id: int | None,
-) -> Event:
+) -> int:
+    """Write an event to the outbox; its id."""
     now = uow.clock.now()
-    event = Event(
-        public_id=f"msg_{uuid.uuid4().hex}",
-        kind=kind,
-        event_type=event_type,
-        account_id=account_id,
-        target=target,
-        payload=json.dumps(payload, ensure_ascii=False),
-        status=EventStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-    )
-    uow.session.add(event)
-    uow.session.flush()
+    event_id = uow.run(
+        _INSERT_EVENT,
+        {
+            "public_id": f"msg_{uuid.uuid4().hex}",
+            "kind": kind,
+            "event_type": event_type,
+            "account_id": account_id,
+            "target": target,
+            "payload": json.dumps(payload, ensure_ascii=False),
+            "status": EventStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    ).scalar_one()
     uow.outbox_written()
-    return event
+    return int(event_id)
+
+
+_INSERT_EVENT = insert(Event).returning(Event.id)
 
 
 def enqueue_webhook(
     uow: UnitOfWork, *, account: Account, event_type: str, fields: dict[str, str]
-) -> Event | None:
+) -> int | None:
     """Queue a webhook to the account's URL, if it has one (same transaction as the change)."""
     if not account.webhook_url:
         return None
@@ -85,7 +91,7 @@ def enqueue_webhook(
 
 def enqueue_inbound(
     uow: UnitOfWork, *, account: Account, event_type: str, fields: dict[str, str]
-) -> Event | None:
+) -> int | None:
     """Queue an inbound SMS to the account's REST inbound URL, if it has one.
 
     Re-sent until the URL answers 2xx, for `inbound_sms_retry_window_s` (003: 24 hours).
@@ -104,7 +110,7 @@ def enqueue_inbound(
 
 def enqueue_callback(
     uow: UnitOfWork, *, account: Account, url: str, event_type: str, fields: dict[str, str]
-) -> Event:
+) -> int:
     """Queue a callback to a URL the request named (REST `callbackUrl`), signed with the
     account's secret and retried like its webhooks."""
     return _new_event(
@@ -119,7 +125,7 @@ def enqueue_callback(
 
 def enqueue_gateway(
     uow: UnitOfWork, *, gateway: str, event_type: str, payload: dict[str, str]
-) -> Event:
+) -> int:
     """Queue a call to a gateway (for example: tell the simulator a number was reserved)."""
     return _new_event(
         uow,
@@ -145,6 +151,49 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     """
     now = uow.clock.now()
     bound = uow.settings.webhook_account_claims
+    query = _claim_statement(uow.dialect)
+    params = {"now": now, "bound": bound, "kinds": list(kinds), "limit": limit}
+    room: dict[int, int] = {}
+    rows = []
+    for event, secret, already in uow.session.execute(query, params).all():
+        if event.account_id is not None:
+            left = room.setdefault(event.account_id, bound - int(already))
+            if left <= 0:
+                continue
+            room[event.account_id] = left - 1
+        rows.append((event, secret))
+    if not rows:
+        return []
+    token = uuid.uuid4().hex
+    # One UPDATE for the whole batch, not one per event.
+    uow.run(
+        _CLAIM,
+        {
+            "ids": [event.id for event, _ in rows],
+            "until": now + timedelta(seconds=uow.settings.worker_claim_s),
+            "token": token,
+        },
+    )
+    return [
+        ClaimedEvent(
+            id=event.id,
+            public_id=event.public_id,
+            kind=event.kind,
+            event_type=event.event_type,
+            target=event.target,
+            payload=json.loads(event.payload),
+            attempt=event.attempts + 1,
+            secret=secret,
+            token=token,
+        )
+        for event, secret in rows
+    ]
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Select[Event, str | None, int]:
+    """The due events in order, with their accounts' secrets and claims already held."""
+    now: BindParameter[datetime] = bindparam("now")
     pending = fixed(EventStatus.PENDING)
     held = (
         select(Event.account_id, func.count().label("held"))
@@ -166,54 +215,29 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
         .where(
             Event.status == pending,
             Event.next_attempt_at <= now,
-            Event.kind.in_(kinds),
+            Event.kind.in_(bindparam("kinds", expanding=True)),
             or_(Event.claimed_until.is_(None), Event.claimed_until < now),
-            taken < bound,
+            taken < bindparam("bound"),
         )
         .order_by(Event.next_attempt_at, Event.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    if uow.dialect == "postgresql":
+    if dialect == "postgresql":
         # PostgreSQL re-checks the conditions on a row another worker claimed while
         # this query waited, and then skips it.
         query = query.with_for_update(skip_locked=True, of=Event)
-    room: dict[int, int] = {}
-    rows = []
-    for event, secret, already in uow.session.execute(query).all():
-        if event.account_id is not None:
-            left = room.setdefault(event.account_id, bound - int(already))
-            if left <= 0:
-                continue
-            room[event.account_id] = left - 1
-        rows.append((event, secret))
-    if not rows:
-        return []
-    token = uuid.uuid4().hex
-    # One UPDATE for the whole batch, not one per event.
-    uow.session.execute(
-        update(Event)
-        .where(Event.id.in_([event.id for event, _ in rows]))
-        .values(
-            claimed_until=now + timedelta(seconds=uow.settings.worker_claim_s),
-            claim_token=token,
-            attempts=Event.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
+    return query
+
+
+_CLAIM = (
+    update(Event)
+    .where(Event.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        claimed_until=bindparam("until"),
+        claim_token=bindparam("token"),
+        attempts=Event.attempts + 1,
     )
-    return [
-        ClaimedEvent(
-            id=event.id,
-            public_id=event.public_id,
-            kind=event.kind,
-            event_type=event.event_type,
-            target=event.target,
-            payload=json.loads(event.payload),
-            attempt=event.attempts + 1,
-            secret=secret,
-            token=token,
-        )
-        for event, secret in rows
-    ]
+)
 
 
 def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> int:
@@ -260,6 +284,9 @@ class Attempt:
     duration_ms: int = 0
 
 
+_INSERT_ATTEMPT = insert(EventAttempt)
+
+
 def record_attempt(
     uow: UnitOfWork,
     *,
@@ -293,8 +320,8 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
     if not attempts:
         return []
     now = uow.clock.now()
-    uow.session.execute(
-        insert(EventAttempt),
+    uow.run(
+        _INSERT_ATTEMPT,
         [
             {
                 "event_id": a.event_id,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import BindParameter, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from simhive.core.errors import Conflict, InvalidMdn, NotFound
 from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
@@ -113,37 +115,60 @@ def count_numbers(uow: UnitOfWork, *, gateway: str, country: str) -> int:
 
 
 def eligible(wanted: Wanted) -> list[object]:
-    """SQL conditions for a number that may be offered to `wanted` (apart from being free)."""
+    """SQL conditions for a number that may be offered to `wanted` (apart from being free).
+
+    They carry bind parameters: run them with `eligible_params(wanted)`.
+    """
+    return list(_eligible(wanted.own_used_ok, wanted.short_rental, _where(wanted)))
+
+
+def eligible_params(wanted: Wanted) -> dict[str, object]:
+    return {
+        "want_account": wanted.account_id,
+        "want_services": list(wanted.service_ids),
+        "want_country": wanted.country,
+        "want_area_code": wanted.area_code,
+        "want_state": wanted.state,
+    }
+
+
+def _where(wanted: Wanted) -> str:
+    # 000: "mdn" beats "areacode", which beats "state"; only one of them narrows.
+    return "area_code" if wanted.area_code else "state" if wanted.state else ""
+
+
+@functools.cache
+def _eligible(own_used_ok: bool, short_rental: bool, where: str) -> tuple[object, ...]:
     # A number the service has seen (it received the service's SMS) is never handed out
     # for that service again, to anyone; only `mdn=` brings it back to the account that
     # used it.
+    account_id: BindParameter[int] = bindparam("want_account")
+    service_ids: BindParameter[list[int]] = bindparam("want_services", expanding=True)
     used = exists().where(
         NumberUsage.number_id == Number.id,
-        NumberUsage.service_id.in_(wanted.service_ids),
-        *([NumberUsage.account_id != wanted.account_id] if wanted.own_used_ok else []),
+        NumberUsage.service_id.in_(service_ids),
+        *([NumberUsage.account_id != account_id] if own_used_ok else []),
     )
-    rejected = exists().where(
-        Rejection.number_id == Number.id, Rejection.account_id == wanted.account_id
-    )
+    rejected = exists().where(Rejection.number_id == Number.id, Rejection.account_id == account_id)
     skipped = exists().where(
         NumberSkip.number_id == Number.id,
-        NumberSkip.account_id == wanted.account_id,
-        NumberSkip.service_id.in_(wanted.service_ids),
+        NumberSkip.account_id == account_id,
+        NumberSkip.service_id.in_(service_ids),
     )
     conditions: list[object] = [
         Number.online.is_(True),
-        Number.country == wanted.country,
+        Number.country == bindparam("want_country"),
         ~used,
         ~rejected,
         ~skipped,
     ]
-    if wanted.short_rental:
+    if short_rental:
         conditions.append(Number.short_rentals.is_(True))
-    if wanted.area_code:
-        conditions.append(Number.area_code == wanted.area_code)
-    elif wanted.state:
-        conditions.append(Number.state == wanted.state)
-    return conditions
+    if where == "area_code":
+        conditions.append(Number.area_code == bindparam("want_area_code"))
+    elif where == "state":
+        conditions.append(Number.state == bindparam("want_state"))
+    return tuple(conditions)
 
 
 def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Number | None:
@@ -154,29 +179,41 @@ def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Numbe
     of queueing on them (SKIP LOCKED; NO KEY UPDATE leaves rows that only reference the
     number free to be written), and the lease is a compare-and-set all the same.
     """
-    pick = (
-        select(Number.id)
-        .where(Number.lease_group.is_(None), *eligible(wanted))  # type: ignore[arg-type]
-        .order_by(Number.freed_at, Number.id)
-        .limit(1)
+    pick, take = _take_statements(
+        uow.dialect, wanted.own_used_ok, wanted.short_rental, _where(wanted)
     )
-    if uow.dialect == "postgresql":
-        pick = pick.with_for_update(skip_locked=True, key_share=True)
+    params = {**eligible_params(wanted), "group_id": group_id}
     for _ in range(8):
-        taken = uow.session.scalars(
-            update(Number)
-            .where(Number.id == pick.scalar_subquery(), Number.lease_group.is_(None))
-            .values(lease_group=group_id)
-            .returning(Number)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        ).first()
+        taken = uow.session.scalars(take, params).first()
         if taken is not None:
             return taken
         # None free, or (SQLite never; PostgreSQL rarely) the one picked was leased
         # between the pick and the update: ask again whether any is left.
-        if uow.session.scalar(pick) is None:
+        if uow.session.scalar(pick, params) is None:
             return None
     return None
+
+
+@functools.cache
+def _take_statements(
+    dialect: str, own_used_ok: bool, short_rental: bool, where: str
+) -> tuple[Select[int], ReturningUpdate[Number]]:
+    pick = (
+        select(Number.id)
+        .where(Number.lease_group.is_(None), *_eligible(own_used_ok, short_rental, where))  # type: ignore[arg-type]
+        .order_by(Number.freed_at, Number.id)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True, key_share=True)
+    take = (
+        update(Number)
+        .where(Number.id == pick.scalar_subquery(), Number.lease_group.is_(None))
+        .values(lease_group=bindparam("group_id"))
+        .returning(Number)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    return pick, take
 
 
 def lease(uow: UnitOfWork, number: Number, *, group_id: int) -> bool:
@@ -196,7 +233,7 @@ def lease(uow: UnitOfWork, number: Number, *, group_id: int) -> bool:
 def can_offer(uow: UnitOfWork, number: Number, wanted: Wanted) -> bool:
     """Whether a given number suits `wanted` (ignoring whether it is free)."""
     query = select(Number.id).where(Number.id == number.id, *eligible(wanted))  # type: ignore[arg-type]
-    return uow.session.scalar(query) is not None
+    return uow.session.scalar(query, eligible_params(wanted)) is not None
 
 
 def release(uow: UnitOfWork, number: Number) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
@@ -24,24 +24,27 @@ def lock_account(uow: UnitOfWork, account_id: int) -> None:
     messages) never wait for it and cannot deadlock against it.
     """
     if uow.dialect == "postgresql":
-        uow.session.execute(
-            select(Account.id).where(Account.id == account_id).with_for_update(key_share=True)
-        )
+        uow.run(_LOCK_ACCOUNT, {"account_id": account_id})
+
+
+_LOCK_ACCOUNT = (
+    select(Account.id).where(Account.id == bindparam("account_id")).with_for_update(key_share=True)
+)
 
 
 def available_cents(uow: UnitOfWork, account_id: int) -> int:
     """Balance less open holds, in one statement."""
-    entries = (
-        select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
-        .where(LedgerEntry.account_id == account_id)
-        .scalar_subquery()
-    )
-    held = (
-        select(func.coalesce(func.sum(Hold.amount_cents), 0))
-        .where(Hold.account_id == account_id, Hold.status == HoldStatus.OPEN)
-        .scalar_subquery()
-    )
-    return int(uow.session.scalar(select(entries - held)) or 0)
+    return int(uow.run(_AVAILABLE, {"account_id": account_id}).scalar() or 0)
+
+
+_AVAILABLE = select(
+    select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0))
+    .where(LedgerEntry.account_id == bindparam("account_id"))
+    .scalar_subquery()
+    - select(func.coalesce(func.sum(Hold.amount_cents), 0))
+    .where(Hold.account_id == bindparam("account_id"), Hold.status == HoldStatus.OPEN)
+    .scalar_subquery()
+)
 
 
 def balance_cents(uow: UnitOfWork, account_id: int) -> int:
@@ -204,31 +207,40 @@ def _close_hold(
     uow: UnitOfWork, hold_id: int, status: HoldStatus
 ) -> Row[int, int, str | None] | None:
     """Close an open hold in one statement; None when it was closed already."""
-    return uow.session.execute(
-        update(Hold)
-        .where(Hold.id == hold_id, Hold.status == HoldStatus.OPEN)
-        .values(status=status, closed_at=uow.clock.now())
-        .returning(Hold.account_id, Hold.amount_cents, Hold.reference)
-        .execution_options(synchronize_session=False)
+    return uow.run(  # type: ignore[return-value]
+        _CLOSE_HOLD, {"hold_id": hold_id, "status": status, "closed_at": uow.clock.now()}
     ).first()
 
 
-def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> LedgerEntry | None:
-    """Turn an open hold into a debit entry; a closed hold is left as it is."""
+_CLOSE_HOLD = (
+    update(Hold)
+    .where(Hold.id == bindparam("hold_id"), Hold.status == HoldStatus.OPEN)
+    .values(status=bindparam("status"), closed_at=bindparam("closed_at"))
+    .returning(Hold.account_id, Hold.amount_cents, Hold.reference)
+)
+
+
+def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> int | None:
+    """Turn an open hold into a debit entry (its id); a closed hold is left as it is (None)."""
     closed = _close_hold(uow, hold_id, HoldStatus.CAPTURED)
     if closed is None:
         return None
-    entry = LedgerEntry(
-        account_id=closed.account_id,
-        amount_cents=-closed.amount_cents,
-        kind=EntryKind.CAPTURE,
-        reference=closed.reference,
-        memo=memo,
-        created_at=uow.clock.now(),
-    )
-    uow.session.add(entry)
-    uow.session.flush()
-    return entry
+    entry_id = uow.run(
+        _INSERT_ENTRY,
+        {
+            "account_id": closed.account_id,
+            "amount_cents": -closed.amount_cents,
+            "kind": EntryKind.CAPTURE,
+            "reference": closed.reference,
+            "memo": memo,
+            "made_by": None,
+            "created_at": uow.clock.now(),
+        },
+    ).scalar_one()
+    return int(entry_id)
+
+
+_INSERT_ENTRY = insert(LedgerEntry).returning(LedgerEntry.id)
 
 
 def release_hold(uow: UnitOfWork, hold_id: int) -> bool:
