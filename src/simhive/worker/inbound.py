@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from simhive.core.messages import service as messages
+from simhive.core.messages.models import MessageStatus
 from simhive.db.uow import Database
 from simhive.gateways.base import InboundSMS
 from simhive.observability import SMS_RECEIVED, TIME_TO_CODE
@@ -13,7 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed | None:
-    """Store and route an inbound SMS in one transaction (see `messages.receive`)."""
+    """Store and route an inbound SMS in one transaction; if routing fails, store it alone.
+
+    Either way the SMS is committed before this returns (and so before the gateway hears
+    back), and one stored but not routed is routed again by the worker. None for an SMS
+    this gateway delivered before.
+    """
     inbound = messages.Inbound(
         to=sms.to,
         sender=sms.sender,
@@ -22,8 +28,14 @@ def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed |
         gateway=gateway,
         gateway_ref=sms.gateway_ref,
     )
-    with db.uow() as uow:
-        routed = messages.receive(uow, inbound)
+    try:
+        with db.uow() as uow:
+            routed = messages.store_and_route(uow, inbound)
+    except Exception:
+        log.exception("routing an SMS to %s failed; storing it alone for a retry", sms.to)
+        with db.uow() as uow:
+            message_id, new = messages.store_sms(uow, inbound)
+        routed = messages.Routed(message_id, MessageStatus.RECEIVED) if new else None
     if routed is not None:
         _count(routed)
     return routed
