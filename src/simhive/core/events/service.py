@@ -285,6 +285,20 @@ class Attempt:
 
 
 _INSERT_ATTEMPT = insert(EventAttempt)
+_DELIVERED = (
+    update(Event)
+    .where(
+        tuple_(Event.id, Event.claim_token).in_(bindparam("held", expanding=True)),
+        Event.status == EventStatus.PENDING,
+    )
+    .values(
+        status=EventStatus.DELIVERED,
+        finished_at=bindparam("now"),
+        claimed_until=None,
+        claim_token=None,
+    )
+    .returning(Event.id)
+)
 
 
 def record_attempt(
@@ -337,20 +351,7 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
     decided: dict[int, str] = {}
     held = [(a.event_id, a.token) for a in attempts if a.ok]
     if held:
-        delivered = uow.session.execute(
-            update(Event)
-            .where(
-                tuple_(Event.id, Event.claim_token).in_(held), Event.status == EventStatus.PENDING
-            )
-            .values(
-                status=EventStatus.DELIVERED,
-                finished_at=now,
-                claimed_until=None,
-                claim_token=None,
-            )
-            .returning(Event.id)
-            .execution_options(synchronize_session=False)
-        )
+        delivered = uow.run(_DELIVERED, {"held": held, "now": now})
         decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
     failed = [a for a in attempts if not a.ok]
     if failed:
