@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import select
+import weakref
 from contextvars import ContextVar
 from typing import Any
 
@@ -52,9 +54,43 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "checkout", _refuse_hung_up)
+        _track_backends(engine)
         return engine
     kwargs["poolclass"] = NullPool
     return create_engine(url, **kwargs)
+
+
+_backends: weakref.WeakKeyDictionary[Engine, set[int]] = weakref.WeakKeyDictionary()
+
+
+def backend_pids(engine: Engine) -> frozenset[int]:
+    """The server process ids behind a PostgreSQL engine's open connections.
+
+    A notification names the server process that sent it: a worker that is woken by
+    its own process's commits already can tell those notifications apart with this.
+    """
+    return frozenset(_backends.get(engine, ()))
+
+
+def _track_backends(engine: Engine) -> None:
+    pids = _backends.setdefault(engine, set())
+
+    def opened(dbapi_conn: Any, record: Any) -> None:
+        pid = int(dbapi_conn.info.backend_pid)
+        record.info["backend_pid"] = pid
+        pids.add(pid)
+
+    def closed(_dbapi_conn: Any, record: Any) -> None:
+        pids.discard(record.info.get("backend_pid", -1))
+
+    def detached_closed(dbapi_conn: Any) -> None:
+        # A pid left behind only costs a wake-up that finds nothing new.
+        with contextlib.suppress(Exception):
+            pids.discard(int(dbapi_conn.info.backend_pid))
+
+    event.listen(engine, "connect", opened)
+    event.listen(engine, "close", closed)
+    event.listen(engine, "close_detached", detached_closed)
 
 
 def server_hung_up(conn: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
@@ -22,12 +22,25 @@ OUTBOX_CHANNEL = "simhive_outbox"
 
 
 class Listener:
-    """A thread that calls `wake` on every notification of `channel` until `stop`."""
+    """A thread that calls `wake` on every notification of `channel` until `stop`.
 
-    def __init__(self, engine: Engine, wake: Callable[[], None], *, channel: str) -> None:
+    With `ignore`, notifications sent from those server processes are skipped: a worker
+    that its own process wakes after each commit (`Database.outbox_hook`) would
+    otherwise be woken twice for each of them, and claim a second time for nothing.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        wake: Callable[[], None],
+        *,
+        channel: str,
+        ignore: Callable[[], Collection[int]] | None = None,
+    ) -> None:
         self._url = make_url(engine.url).set(drivername="postgresql")
         self._wake = wake
         self._channel = channel
+        self._ignore = ignore
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="simhive-listen", daemon=True)
 
@@ -52,8 +65,9 @@ class Listener:
                     # Whatever was queued while not listening is picked up by this wake.
                     self._wake()
                     while not self._stop.is_set():
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self._wake()
+                        for notice in conn.notifies(timeout=1.0, stop_after=1):
+                            if self._ignore is None or notice.pid not in self._ignore():
+                                self._wake()
             except Exception as exc:
                 if self._stop.is_set():
                     return

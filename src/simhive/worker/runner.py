@@ -33,6 +33,7 @@ from simhive.core.inventory import service as inventory
 from simhive.core.messages import service as messages
 from simhive.core.rentals import service as rentals
 from simhive.core.rotation import service as rotation
+from simhive.db.engine import backend_pids
 from simhive.db.notify import OUTBOX_CHANNEL, Listener
 from simhive.db.uow import Database
 from simhive.dialects.command import webhooks as command_webhooks
@@ -549,7 +550,10 @@ class Worker:
         self._thread.start()
         if self.db.dialect == "postgresql":
             # Events written by other processes wake this worker at once, not at its next poll.
-            self._listener = Listener(self.db.engine, self.wake, channel=OUTBOX_CHANNEL)
+            # Commits of this process wake this worker already when it is their hook.
+            engine = self.db.engine
+            own = (lambda: backend_pids(engine)) if self.db.outbox_hook == self.wake else None
+            self._listener = Listener(engine, self.wake, channel=OUTBOX_CHANNEL, ignore=own)
             self._listener.start()
 
     def _loop(self) -> None:
