@@ -49,6 +49,14 @@ from simhive.db.uow import Database
 from simhive.kit.clock import SystemClock
 from simhive.settings import Settings
 
+
+class Backlogged(ThreadingHTTPServer):
+    """A receiver that queues bursts of new connections (the default backlog is 5: a
+    burst past it is reset, and a webhook reset at connect is retried only minutes later)."""
+
+    request_queue_size = 256
+
+
 TOKEN = "bench-token"
 PG_ADMIN = os.environ.get("SIMHIVE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -123,7 +131,7 @@ class Receiver:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Backlogged(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
