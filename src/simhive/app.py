@@ -146,6 +146,7 @@ def create_app(
         worker = Worker(db, gateways=gateways)
     if worker is not None:
         db.outbox_hook = worker.wake
+        db.outbox_handoff = worker
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

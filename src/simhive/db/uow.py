@@ -32,6 +32,9 @@ class UnitOfWork:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     # Called after commit when the transaction wrote outbox events (wakes a local worker).
     outbox_hook: Callable[[], None] | None = None
+    # A worker in this process that takes new events straight after the commit, claimed
+    # as they are written (`core.events.service.Handoff`), so it need not claim them.
+    outbox_handoff: Any = None
 
     @property
     def dialect(self) -> str:
@@ -71,6 +74,7 @@ class Database:
         self.settings = settings
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self.outbox_hook: Callable[[], None] | None = None
+        self.outbox_handoff: Any = None
         # SQLite has one writer at a time, and a writer that finds the lock taken
         # sleeps and polls (busy_timeout). Queueing this process's writers on a mutex
         # first hands the lock over at once, in order.
@@ -112,7 +116,11 @@ class Database:
             serial.acquire()
         session = self._sessions()
         uow = UnitOfWork(
-            session=session, clock=self.clock, settings=self.settings, outbox_hook=self.outbox_hook
+            session=session,
+            clock=self.clock,
+            settings=self.settings,
+            outbox_hook=self.outbox_hook,
+            outbox_handoff=self.outbox_handoff,
         )
         try:
             yield uow

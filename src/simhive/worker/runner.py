@@ -237,6 +237,28 @@ class Worker:
         """Something was queued: run a pass now instead of after the poll interval."""
         self._wake.set()
 
+    def takes(self, target: str | None) -> bool:
+        """Whether an event to `target` written now may come here straight after its
+        commit (`events.Handoff`): the worker runs, has room in its batch, and the target
+        has a free delivery slot. A busy target's events go through claims instead, where
+        the per-account claim bound holds."""
+        with self._lock:
+            if self._thread is None or self._stop.is_set():
+                return False
+            if len(self._in_flight) >= self.settings.worker_batch:
+                return False
+            if target is None:
+                return True
+            return self._running.get(target, 0) < self._per_target and not self._waiting.get(target)
+
+    def accept(self, event: events.ClaimedEvent) -> None:
+        """Deliver an event that was written claimed for this worker (after its commit)."""
+        with self._lock:
+            if self._stop.is_set():
+                return  # Its claim lapses and another worker claims it.
+            self._held[event.token] = self._held.get(event.token, 0) + 1
+        self._submit(event, PassResult())
+
     def room_made(self) -> None:
         """Deliveries finished: claim again at once if the last claim left due events."""
         if self._full:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import BindParameter, Select, bindparam, func, insert, or_, select, tuple_, update
 
@@ -40,6 +41,18 @@ class ClaimedEvent:
     token: str
 
 
+class Handoff(Protocol):
+    """A worker in this process that takes events straight after their commit."""
+
+    def takes(self, target: str | None) -> bool:
+        """Whether it has room now for one more event to `target` (None: a gateway)."""
+        ...
+
+    def accept(self, event: ClaimedEvent) -> None:
+        """Deliver an event written claimed for it; called after the commit."""
+        ...
+
+
 def _new_event(
     uow: UnitOfWork,
     *,
@@ -48,26 +61,53 @@ def _new_event(
     target: str,
     payload: dict[str, str],
     account_id: int | None,
+    secret: str | None = None,
 ) -> int:
-    """Write an event to the outbox; its id."""
+    """Write an event to the outbox; its id.
+
+    With a worker in this process that has room (`uow.outbox_handoff`), the event is
+    written already claimed for it, and handed to it once the transaction commits: no
+    claim, no wake-up. Should the process stop before delivering it, the claim lapses
+    like any other and another worker claims it then.
+    """
     now = uow.clock.now()
-    event_id = uow.run(
-        _INSERT_EVENT,
-        {
-            "public_id": f"msg_{uuid.uuid4().hex}",
-            "kind": kind,
-            "event_type": event_type,
-            "account_id": account_id,
-            "target": target,
-            "payload": json.dumps(payload, ensure_ascii=False),
-            "status": EventStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
-    ).scalar_one()
-    uow.outbox_written()
-    return int(event_id)
+    handoff: Handoff | None = uow.outbox_handoff
+    token = None
+    if handoff is not None and handoff.takes(target if kind != EventKind.GATEWAY else None):
+        token = uuid.uuid4().hex
+    values = {
+        "public_id": f"msg_{uuid.uuid4().hex}",
+        "kind": kind,
+        "event_type": event_type,
+        "account_id": account_id,
+        "target": target,
+        "payload": json.dumps(payload, ensure_ascii=False),
+        "status": EventStatus.PENDING,
+        "attempts": 0 if token is None else 1,
+        "next_attempt_at": now,
+        "created_at": now,
+        "claimed_until": (
+            None if token is None else now + timedelta(seconds=uow.settings.worker_claim_s)
+        ),
+        "claim_token": token,
+    }
+    event_id = int(uow.run(_INSERT_EVENT, values).scalar_one())
+    if handoff is None or token is None:
+        uow.outbox_written()
+        return event_id
+    claimed = ClaimedEvent(
+        id=event_id,
+        public_id=str(values["public_id"]),
+        kind=kind.value,
+        event_type=event_type,
+        target=target,
+        payload=dict(payload),
+        attempt=1,
+        secret=secret,
+        token=token,
+    )
+    uow.on_commit(functools.partial(handoff.accept, claimed))
+    return event_id
 
 
 _INSERT_EVENT = insert(Event).returning(Event.id)
@@ -86,6 +126,7 @@ def enqueue_webhook(
         target=account.webhook_url,
         payload=fields,
         account_id=account.id,
+        secret=account.webhook_secret,
     )
 
 
@@ -105,6 +146,7 @@ def enqueue_inbound(
         target=account.inbound_url,
         payload=fields,
         account_id=account.id,
+        secret=account.webhook_secret,
     )
 
 
@@ -120,6 +162,7 @@ def enqueue_callback(
         target=url,
         payload=fields,
         account_id=account.id,
+        secret=account.webhook_secret,
     )
 
 
