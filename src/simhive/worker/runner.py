@@ -108,10 +108,14 @@ class _Recorder:
     A group commit: when attempts finish one at a time, each is written at once;
     when they finish faster than a transaction takes, the next transaction takes all
     that came in meanwhile (at most `LIMIT`), so a busy worker writes a few records
-    per statement instead of three statements per record.
+    per statement instead of three statements per record. A running worker lets
+    records gather for `LINGER_S` first: nobody waits on a record (the delivery slot is
+    free once the attempt is made, the claim is kept meanwhile), and at a steady 100
+    deliveries a second it halves the transactions.
     """
 
     LIMIT = 200
+    LINGER_S = 0.02
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
@@ -145,6 +149,13 @@ class _Recorder:
                     self._ready.wait()
                 if not self._queue:
                     return
+                if self.worker.running:
+                    deadline = time.monotonic() + self.LINGER_S
+                    while len(self._queue) < self.LIMIT and not self._stopping:
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._ready.wait(left)
                 batch = self._take()
             self._write(batch)
             self.worker.room_made()
@@ -233,6 +244,11 @@ class Worker:
         self._last_prune: datetime | None = None
         self._lock = threading.Lock()
 
+    @property
+    def running(self) -> bool:
+        """Started (`start`) and not stopping: passes run in the background."""
+        return self._thread is not None and not self._stop.is_set()
+
     def wake(self) -> None:
         """Something was queued: run a pass now instead of after the poll interval."""
         self._wake.set()
@@ -243,7 +259,7 @@ class Worker:
         has a free delivery slot. A busy target's events go through claims instead, where
         the per-account claim bound holds."""
         with self._lock:
-            if self._thread is None or self._stop.is_set():
+            if not self.running:
                 return False
             if len(self._in_flight) >= self.settings.worker_batch:
                 return False
