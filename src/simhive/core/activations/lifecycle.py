@@ -72,16 +72,24 @@ def reserve(uow: UnitOfWork, activation: Activation, number: Number, *, markup: 
 
 def close(uow: UnitOfWork, activation: Activation, status: ActivationStatus) -> None:
     """End an open request: capture on Completed, release otherwise; free an idle number."""
-    activation.status = status
-    activation.closed_at = uow.clock.now()
+    now = uow.clock.now()
+    uow.run(_CLOSE, {"activation_id": activation.id, "status": status, "closed_at": now})
+    set_committed_value(activation, "status", status)
+    set_committed_value(activation, "closed_at", now)
     if activation.hold_id is not None:
         if status == ActivationStatus.COMPLETED:
             ledger.capture_hold(uow, activation.hold_id, memo=f"activation {activation.id}")
         else:
             ledger.release_hold(uow, activation.hold_id)
-    uow.session.flush()
     if activation.number_id is not None:
         free_if_idle(uow, activation.number_id)
+
+
+_CLOSE = (
+    update(Activation)
+    .where(Activation.id == bindparam("activation_id"))
+    .values(status=bindparam("status"), closed_at=bindparam("closed_at"))
+)
 
 
 def free_if_idle(uow: UnitOfWork, number_id: int) -> bool:

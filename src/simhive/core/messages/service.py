@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.accounts.models import Account
@@ -90,10 +90,10 @@ def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
     else:
         new_id = uow.run(_INSERT_MESSAGE, values).scalar()
     if new_id is not None:
-        # The row as written, attached without reading it back (every column is set).
+        # The row as written, kept out of the session: routing writes its outcome with
+        # one statement of its own (`_settle`), not through the ORM's flush.
         message = Message(id=new_id, **values)
         make_transient_to_detached(message)
-        uow.session.add(message)
         return message, True
     seen = uow.session.scalar(
         select(Message).where(
@@ -152,7 +152,42 @@ def route_message(uow: UnitOfWork, message_id: int) -> Routed | None:
     message = uow.session.scalar(query)
     if message is None:
         return None
+    uow.session.expunge(message)
     return route(uow, message)
+
+
+def _settle(uow: UnitOfWork, message: Message) -> None:
+    """Write what routing decided for a message (it is kept out of the session)."""
+    uow.run(
+        _SETTLE,
+        {
+            "message_id": message.id,
+            "status": message.status,
+            "number_id": message.number_id,
+            "account_id": message.account_id,
+            "activation_id": message.activation_id,
+            "rental_id": message.rental_id,
+            "service_id": message.service_id,
+            "price_cents": message.price_cents,
+            "pin": message.pin,
+        },
+    )
+
+
+_SETTLE = (
+    update(Message)
+    .where(Message.id == bindparam("message_id"))
+    .values(
+        status=bindparam("status"),
+        number_id=bindparam("number_id"),
+        account_id=bindparam("account_id"),
+        activation_id=bindparam("activation_id"),
+        rental_id=bindparam("rental_id"),
+        service_id=bindparam("service_id"),
+        price_cents=bindparam("price_cents"),
+        pin=bindparam("pin"),
+    )
+)
 
 
 def route(uow: UnitOfWork, message: Message) -> Routed:
@@ -211,6 +246,7 @@ def _deliver_to_rental(
         service=service.name,
         patterns=catalog.text_patterns(service),
     )
+    _settle(uow, message)
     if service.name_key not in catalog.ANY_SERVICE_NAMES:
         inventory.mark_used(
             uow, number_id=rental.number_id, service_id=service.id, account_id=account.id
@@ -265,7 +301,7 @@ def _unrouted(uow: UnitOfWork, message: Message) -> Routed:
     message.number_id = uow.session.scalar(select(Number.id).where(Number.mdn == message.to_mdn))
     message.status = MessageStatus.UNROUTED
     message.pin = extract_pin(message.text, sender=message.sender)
-    uow.session.flush()
+    _settle(uow, message)
     return Routed(message.id, MessageStatus.UNROUTED)
 
 
@@ -353,6 +389,7 @@ def _complete(
         service=service.name,
         patterns=catalog.text_patterns(service),
     )
+    _settle(uow, message)
     inventory.mark_used(
         uow, number_id=activation.number_id, service_id=service.id, account_id=account.id
     )
