@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlalchemy import Connection, Engine, Executable, Result, text
+from sqlalchemy import Connection, CursorResult, Engine, Executable, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from simhive.db.engine import sqlite_begin
@@ -20,6 +20,20 @@ from simhive.kit.clock import Clock
 
 if TYPE_CHECKING:
     from simhive.settings import Settings
+
+
+def run_core(
+    session: Session,
+    statement: Executable,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+) -> CursorResult[Any]:
+    """Run a Core statement on the session's connection, outside the ORM.
+
+    Changes pending in the session are flushed first, as `session.execute` would, so
+    writes keep their order.
+    """
+    session.flush()
+    return session.connection().execute(statement, params)
 
 
 @dataclass
@@ -44,15 +58,13 @@ class UnitOfWork:
         self,
         statement: Executable,
         params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
-    ) -> Result[Any]:
+    ) -> CursorResult[Any]:
         """Run a Core statement built once with bind parameters, outside the ORM.
 
         For the hot paths: building a statement and the ORM's handling of it cost more
-        CPU than the round trip. Changes pending in the session are flushed first, as
-        `session.execute` would, so writes keep their order.
+        CPU than the round trip (see `run_core`).
         """
-        self.session.flush()
-        return self.session.connection().execute(statement, params)
+        return run_core(self.session, statement, params)
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Run `hook` once the transaction has committed (never inside it)."""

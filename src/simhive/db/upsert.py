@@ -15,6 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
+from simhive.db.uow import run_core
+
 
 @functools.cache
 def _statement(
@@ -25,19 +27,13 @@ def _statement(
     return statement.returning(model.id) if returning else statement  # type: ignore[no-any-return]
 
 
-def _run(session: Session, statement: Insert, values: dict[str, Any]) -> Any:
-    # Changes pending in the session go first, as `session.execute` would flush them.
-    session.flush()
-    return session.connection().execute(statement, values)
-
-
 def insert_ignore(
     session: Session, model: type[Any], values: dict[str, Any], conflict: Sequence[str]
 ) -> bool:
     """Insert a row unless one with the same `conflict` columns exists; True if inserted."""
     dialect = session.get_bind().dialect.name
     statement = _statement(dialect, model, tuple(conflict), False)  # type: ignore[arg-type]
-    return bool(_run(session, statement, values).rowcount)
+    return bool(run_core(session, statement, values).rowcount)
 
 
 def insert_ignore_returning(
@@ -46,5 +42,5 @@ def insert_ignore_returning(
     """Insert a row unless one with the same `conflict` columns exists; the new id, or None."""
     dialect = session.get_bind().dialect.name
     statement = _statement(dialect, model, tuple(conflict), True)  # type: ignore[arg-type]
-    new_id = _run(session, statement, values).scalar()
+    new_id = run_core(session, statement, values).scalar()
     return int(new_id) if new_id is not None else None
