@@ -44,6 +44,8 @@ class UnitOfWork:
     clock: Clock
     settings: Settings
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Run in order as the last statements of the transaction, just before it commits.
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
     # Called after commit when the transaction wrote outbox events (wakes a local worker).
     outbox_hook: Callable[[], None] | None = None
     # A worker in this process that takes new events straight after the commit, claimed
@@ -65,6 +67,16 @@ class UnitOfWork:
         CPU than the round trip (see `run_core`).
         """
         return run_core(self.session, statement, params)
+
+    def last_in_transaction(self, hook: Callable[[], None]) -> None:
+        """Run `hook` once, just before the transaction commits, after all else in it.
+
+        For writes to rows many transactions contend for (an account's balance): their
+        row locks are then held only for the commit, while the transaction waits on
+        nothing else, so they cannot close a cycle of waits with other locks.
+        """
+        if hook not in self.before_commit:
+            self.before_commit.append(hook)
 
     def on_commit(self, hook: Callable[[], None]) -> None:
         """Run `hook` once the transaction has committed (never inside it)."""
@@ -136,6 +148,8 @@ class Database:
         )
         try:
             yield uow
+            for last in uow.before_commit:
+                last()
             session.commit()
         except BaseException:
             session.rollback()
