@@ -232,6 +232,7 @@ def check_money(db: Database) -> None:
         assert ledger.balance(uow, account_id) == Decimal("100.00") - COUNT * Decimal("0.10")
         assert ledger.held_cents(uow, account_id) == 0
         assert ledger.available(uow, account_id) == ledger.balance(uow, account_id)
+        assert ledger.unbalanced(uow) == []
         captures = uow.session.scalars(
             select(LedgerEntry.amount_cents).where(
                 LedgerEntry.account_id == account_id, LedgerEntry.kind == EntryKind.CAPTURE

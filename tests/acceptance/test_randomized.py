@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from simhive.app import create_app
 from simhive.core.activations.models import OPEN_STATUSES, Activation, ActivationStatus
 from simhive.core.inventory.models import Number
+from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.db.uow import Database
 from simhive.gateways.base import InboundSMS
@@ -173,6 +174,7 @@ class TestRandomizedCrowd:
 
 def check_invariants(db: Database, seed: int) -> None:
     with db.uow(write=False) as uow:
+        assert ledger.unbalanced(uow) == [], f"seed {seed}"
         s = uow.session
         acts = list(s.scalars(select(Activation)))
         numbers = list(s.scalars(select(Number)))

@@ -25,6 +25,7 @@ from simhive.core.activations.models import OPEN_STATUSES, Activation, Activatio
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
 from simhive.core.inventory.models import Number, NumberSkip
+from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.db.uow import Database
 from simhive.gateways.base import InboundSMS
@@ -254,6 +255,7 @@ class TestRandomizedOrders:
 
 def check_invariants(db: Database, seed: int, log: Log) -> None:
     with db.uow(write=False) as uow:
+        assert ledger.unbalanced(uow) == [], f"seed {seed}"
         s = uow.session
         acts = list(s.scalars(select(Activation)))
         numbers = {n.id: n for n in s.scalars(select(Number))}

@@ -28,6 +28,7 @@ from simhive.core.catalog.models import Service
 from simhive.core.errors import CoreError
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number, Rejection
+from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals import service as rental_service
@@ -365,6 +366,7 @@ def check_invariants(db: Database, seed: int, log: Log) -> None:  # noqa: C901 -
     fee = to_cents(db.settings.ltr_reserve_fee)
     with db.uow(write=False) as uow:
         s = uow.session
+        assert ledger.unbalanced(uow) == [], f"seed {seed}"
         now = uow.clock.now()
         acts = list(s.scalars(select(Activation)))
         rentals = {r.id: r for r in s.scalars(select(Rental))}

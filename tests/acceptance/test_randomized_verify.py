@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import select
 
 from simhive.app import create_app
+from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import Hold, HoldStatus, LedgerEntry
 from simhive.core.outbound.models import OutgoingCall, OutgoingMessage
 from simhive.core.products.models import ProductRequest
@@ -201,6 +202,7 @@ class TestRandomizedVerifications:
 
 def check_invariants(db: Database, log: Log, credits: dict[str, str], seed: int) -> None:
     with db.uow(write=False) as uow:
+        assert ledger.unbalanced(uow) == [], f"seed {seed}"
         s = uow.session
         requests = {r.public_id: r for r in s.scalars(select(ProductRequest))}
         verifications = {v.request_id: v for v in s.scalars(select(Verification))}

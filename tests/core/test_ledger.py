@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import random
+import threading
 from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 
 from simhive.core.errors import InsufficientFunds, InvalidParameter
 from simhive.core.ledger import service as ledger
-from simhive.core.ledger.models import EntryKind, LedgerEntry
+from simhive.core.ledger.models import EntryKind, LedgerBalance, LedgerEntry
 from simhive.db.uow import Database
 from tests.fixtures import world
 
@@ -101,3 +104,144 @@ class TestLedgerEntries:
         with pytest.raises((InvalidParameter, ValueError)), db.uow() as uow:
             ledger.post_entry(uow, account_id=who.id, amount=Decimal(amount), kind=EntryKind.CREDIT)
         assert world.balance(db, who) == Decimal("1.00")
+
+
+class TestKeptBalance:
+    """The database keeps each balance as its entries are written; entries never change."""
+
+    def test_every_kind_of_entry_moves_the_kept_balance(self, db: Database) -> None:
+        who = world.customer(db, "kept", credit="10.00")
+        with db.uow() as uow:
+            hold = ledger.place_hold(uow, account_id=who.id, amount=Decimal("0.75"), reference="a")
+            ledger.capture_hold(uow, hold.id)
+            ledger.charge(uow, account_id=who.id, amount=Decimal("2.50"), reference="r")
+            ledger.refund(uow, account_id=who.id, cents=125, reference="r")
+            ledger.credit(uow, account_id=who.id, amount=Decimal("-0.01"), made_by="t")
+        assert world.balance(db, who) == Decimal("7.99")
+        with db.uow(write=False) as uow:
+            summed = sum(
+                uow.session.scalars(
+                    select(LedgerEntry.amount_cents).where(LedgerEntry.account_id == who.id)
+                )
+            )
+            assert summed == 799
+            assert ledger.unbalanced(uow) == []
+
+    def test_a_rolled_back_entry_leaves_the_balance_as_it_was(self, db: Database) -> None:
+        who = world.customer(db, "rolled", credit="1.00")
+        with pytest.raises(RuntimeError), db.uow() as uow:
+            ledger.credit(uow, account_id=who.id, amount=Decimal("5.00"), made_by="t")
+            raise RuntimeError("the use case failed after the credit")
+        assert world.balance(db, who) == Decimal("1.00")
+
+    @pytest.mark.parametrize(
+        "statement",
+        [
+            update(LedgerEntry).values(amount_cents=1_000_000),
+            delete(LedgerEntry),
+        ],
+        ids=["update", "delete"],
+    )
+    def test_entries_cannot_be_changed_or_deleted(self, db: Database, statement: object) -> None:
+        who = world.customer(db, "fixed", credit="3.00")
+        with pytest.raises(DBAPIError, match="append-only"), db.uow() as uow:
+            uow.session.execute(statement)  # type: ignore[call-overload]
+        assert world.balance(db, who) == Decimal("3.00")
+        with db.uow(write=False) as uow:
+            assert ledger.unbalanced(uow) == []
+            assert len(ledger.entries(uow, account_id=who.id)) == 1
+
+    def test_unbalanced_finds_a_balance_written_behind_the_ledger(self, db: Database) -> None:
+        who = world.customer(db, "forged", credit="2.00")
+        world.customer(db, "honest", credit="4.00")
+        with db.uow() as uow:
+            uow.session.execute(
+                update(LedgerBalance).where(LedgerBalance.account_id == who.id).values(cents=9)
+            )
+        with db.uow(write=False) as uow:
+            assert ledger.unbalanced(uow) == [(who.id, 9, 200)]
+
+    def test_an_entry_undone_by_its_savepoint_never_reaches_the_balance(self, db: Database) -> None:
+        """As when routing an SMS fails after its capture: the SMS stays, the capture goes."""
+        a = world.customer(db, "undone", credit="5.00")
+        b = world.customer(db, "other", credit="5.00")
+        with db.uow() as uow:
+            hold = ledger.place_hold(uow, account_id=a.id, amount=Decimal("1.00"), reference="x")
+        with db.uow() as uow:
+            with pytest.raises(RuntimeError), uow.session.begin_nested():
+                ledger.capture_hold(uow, hold.id)
+                raise RuntimeError("routing failed after the capture")
+            # SQLite may give the undone entry's id to the next one: another account's.
+            ledger.credit(uow, account_id=b.id, amount=Decimal("2.00"), made_by="t")
+            assert ledger.available(uow, a.id) == Decimal("4.00")
+        assert world.balance(db, a) == Decimal("5.00")
+        assert world.available(db, a) == Decimal("4.00")
+        assert world.balance(db, b) == Decimal("7.00")
+        with db.uow(write=False) as uow:
+            assert ledger.unbalanced(uow) == []
+
+    def test_a_transaction_sees_its_own_entries_before_it_commits(self, db: Database) -> None:
+        who = world.customer(db, "twice", credit="10.00")
+        with pytest.raises(InsufficientFunds), db.uow() as uow:
+            ledger.charge(uow, account_id=who.id, amount=Decimal("6.00"), reference="r1")
+            assert ledger.available(uow, who.id) == Decimal("4.00")
+            ledger.charge(uow, account_id=who.id, amount=Decimal("6.00"), reference="r2")
+        assert world.balance(db, who) == Decimal("10.00")
+
+    def test_concurrent_money_on_shared_accounts_keeps_every_balance(self, db: Database) -> None:
+        """Holds, captures, releases, charges and credits from 12 threads on three accounts.
+
+        Captures take no account lock and write the balance as their transaction ends;
+        no transaction deadlocks or is lost, and every balance is its entries' sum.
+        """
+        rng = random.Random()
+        seed = rng.randrange(1 << 30)
+        rng.seed(seed)
+        who = [world.customer(db, f"shared{i}", credit="50.00") for i in range(3)]
+        plans = [[(rng.choice(who).id, rng.randrange(5)) for _ in range(30)] for _ in range(12)]
+        errors: list[BaseException] = []
+        open_holds: list[int] = []
+
+        def step(account_id: int, kind: int) -> None:
+            placed: int | None = None
+            with db.uow() as uow:
+                if kind == 0:
+                    placed = ledger.place_hold(
+                        uow, account_id=account_id, amount=Decimal("0.10"), reference="c"
+                    ).id
+                elif kind in (1, 2) and open_holds:
+                    hold_id = open_holds.pop()
+                    if kind == 1:
+                        ledger.capture_hold(uow, hold_id, memo="c")
+                    else:
+                        ledger.release_hold(uow, hold_id)
+                elif kind == 3:
+                    ledger.credit(uow, account_id=account_id, amount=Decimal("0.25"), made_by="t")
+                    ledger.refund(uow, account_id=account_id, cents=5, reference="r")
+                else:
+                    ledger.charge(uow, account_id=account_id, amount=Decimal("0.15"), reference="r")
+            if placed is not None:  # others may close it once it is committed
+                open_holds.append(placed)
+
+        def work(plan: list[tuple[int, int]]) -> None:
+            for account_id, kind in plan:
+                try:
+                    step(account_id, kind)
+                except InsufficientFunds:
+                    pass
+                except BaseException as exc:  # noqa: BLE001 - reported below
+                    errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(plan,)) for plan in plans]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], f"seed {seed}: {errors[:3]}"
+        with db.uow(write=False) as uow:
+            assert ledger.unbalanced(uow) == [], f"seed {seed}"
+            held = sum(ledger.held_cents(uow, w.id) for w in who)
+            assert held == 10 * len(open_holds), f"seed {seed}"
+            summed = sum(uow.session.scalars(select(LedgerEntry.amount_cents)))
+        assert sum(world.balance(db, w) for w in who) == Decimal(summed) / 100, f"seed {seed}"
+        assert all(world.available(db, w) >= 0 for w in who), f"seed {seed}"

@@ -125,8 +125,10 @@ def test_a_routed_sms(db: Database, api: tuple[httpx.Client, dict[str, str]]) ->
     assert got["status"] == "routed", got
     # store; find the request; route the message; mark the number used; complete the
     # request; capture the hold (two); lock the number; free it (and learn that no bid
-    # is waiting); queue the webhook. No savepoint: a failure stores the SMS afresh.
-    assert len(statements) <= 10, statements
+    # is waiting); queue the webhook; add the capture to the account's balance, last.
+    # No savepoint: a failure stores the SMS afresh.
+    assert len(statements) <= 11, statements
+    assert "ledger_balances" in statements.seen[-1], statements
 
 
 def test_claims_and_records_cost_the_same_for_one_event_or_fifty(

@@ -6,7 +6,7 @@ from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.events.models import Event, EventAttempt
 from simhive.core.insight.models import FraudBlock, FraudCounter
 from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
-from simhive.core.ledger.models import Hold, LedgerEntry
+from simhive.core.ledger.models import Hold, LedgerBalance, LedgerEntry
 from simhive.core.messages.models import Message
 from simhive.core.operators.models import AdminToken
 from simhive.core.outbound.models import OutgoingCall, OutgoingMessage
@@ -36,6 +36,7 @@ __all__ = [
     "FraudCounter",
     "GatewaySlots",
     "Hold",
+    "LedgerBalance",
     "LedgerEntry",
     "Message",
     "Number",

@@ -42,6 +42,21 @@ class LedgerEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class LedgerBalance(Base):
+    """An account's balance: the running sum of its entries.
+
+    The ledger service adds a transaction's entries to it as the transaction's last
+    statement, so it always equals the sum of the committed entries, while money
+    decisions read one row instead of summing them all. Entries cannot be changed or
+    deleted: triggers refuse it (migration 0015).
+    """
+
+    __tablename__ = "ledger_balances"
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    cents: Mapped[int] = mapped_column(BigInteger)
+
+
 class Hold(Base):
     """Funds reserved for an open request; available = balance - open holds."""
 
