@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from simhive.cli.main import app
@@ -72,6 +73,23 @@ class TestAccounts:
             "account", "create", "ann", "--email", "b@example.com", "--password", "ann-password"
         )
         assert code == 1 and "exists" in out
+
+    def test_check_ledger_finds_a_balance_that_is_not_its_entries(self, env: Path) -> None:
+        simhive(
+            "account", "create", "ann", "--email", "ann@example.com", "--password", "ann-password"
+        )
+        simhive("account", "credit", "ann", "10.10")
+        code, out = simhive("account", "check-ledger")
+        assert code == 0 and "every balance is the sum of its entries" in out
+        # A balance written behind the ledger, as a hand-made SQL change would.
+        engine = sa.create_engine(f"sqlite:///{env / 'cli.db'}")
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE ledger_balances SET cents = 99")
+        engine.dispose()
+        code, out = simhive("account", "check-ledger")
+        assert code == 1
+        assert "ann: balance 0.99, entries sum to 10.10" in out
+        assert "1 account(s) whose balance is not the sum of their entries" in out
 
 
 class TestNumbersAndSms:

@@ -90,6 +90,20 @@ def account_ledger(name: str, limit: Annotated[int, typer.Option(min=1)] = 100) 
     console.print(table)
 
 
+@app.command("check-ledger")
+def account_check_ledger() -> None:
+    """Check that every account's balance is the sum of its ledger entries."""
+    found = run(lambda: ops.check_ledger(database()))
+    for u in found:
+        console.print(
+            f"{u.username}: balance {format_amount(u.kept)}, "
+            f"entries sum to {format_amount(u.summed)}"
+        )
+    if found:
+        fail(f"{len(found)} account(s) whose balance is not the sum of their entries")
+    console.print("every balance is the sum of its entries")
+
+
 @app.command("set")
 def account_set(
     name: str,

@@ -121,6 +121,26 @@ def ledger_entries(db: Database, *, name: str, limit: int = 100) -> list[LedgerE
         ]
 
 
+@dataclass(frozen=True)
+class Unbalanced:
+    username: str
+    kept: Decimal
+    summed: Decimal
+
+
+def check_ledger(db: Database) -> list[Unbalanced]:
+    """Accounts whose kept balance differs from the sum of their entries (none, ever)."""
+    with db.uow(write=False) as uow:
+        return [
+            Unbalanced(
+                username=uow.session.get_one(Account, account_id).username,
+                kept=from_cents(kept),
+                summed=from_cents(summed),
+            )
+            for account_id, kept, summed in ledger.unbalanced(uow)
+        ]
+
+
 def set_account(
     db: Database,
     *,
