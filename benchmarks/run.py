@@ -170,6 +170,35 @@ def seed(url: str, hook_url: str, numbers: int, accounts_count: int) -> list[tup
     return logins
 
 
+def give_history(url: str, username: str, entries: int) -> None:
+    """Give an account `entries` past ledger entries (one cent each), as months of use do.
+
+    Written in bulk, as an import of an old ledger would be, with the kept balance
+    (`ledger_balances`, where the schema has it) moved by their sum.
+    """
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        account_id = conn.execute(
+            sa.text("SELECT id FROM accounts WHERE username = :u"), {"u": username}
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < :count) "
+                "INSERT INTO ledger_entries (account_id, amount_cents, kind, created_at) "
+                "SELECT :account_id, -1, 'capture', CURRENT_TIMESTAMP FROM n"
+            ),
+            {"count": entries, "account_id": account_id},
+        )
+        if sa.inspect(conn).has_table("ledger_balances"):
+            conn.execute(
+                sa.text("UPDATE ledger_balances SET cents = cents - :count WHERE account_id = :a"),
+                {"count": entries, "a": account_id},
+            )
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ANALYZE ledger_entries"))
+    engine.dispose()
+
+
 def seed_orders(url: str, accounts_count: int, numbers: int) -> list[str]:
     """Accounts for the order API (one open order each) and Dutch numbers; their keys."""
     settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
@@ -263,7 +292,7 @@ def wrk(url: str, duration: int, connections: int) -> Figure:
 
 
 async def cycles(
-    base: str, logins: list[tuple[str, str]], duration: float, concurrency: int
+    base: str, logins: list[tuple[str, str]], duration: float, concurrency: int, history: int = 0
 ) -> Figure:
     """`concurrency` clients loop request then reject, spread over `logins` round robin."""
     done = 0
@@ -301,6 +330,8 @@ async def cycles(
     elapsed = time.perf_counter() - started
     q = statistics.quantiles(latencies, n=100)
     who = "one account" if len(logins) == 1 else f"{len(logins)} accounts"
+    if history:
+        who += f", the first with {history:,} past ledger entries"
     return Figure(
         f"request + reject cycles, {who}",
         done / elapsed,
@@ -483,6 +514,7 @@ class Plan:
     split: bool
     accounts: int
     measures: tuple[str, ...]
+    ledger_entries: int = 0
 
 
 def bench(plan: Plan) -> list[Figure]:
@@ -497,6 +529,8 @@ def bench(plan: Plan) -> list[Figure]:
             url, receiver.url, numbers=max(3000, wanted + 200), accounts_count=plan.accounts
         )
         user, key = logins[0]
+        if plan.ledger_entries:
+            give_history(url, user, plan.ledger_entries)
         figures = []
         if "pgbench" in plan.measures and pg_name is not None:
             figures.append(pgbench(url, plan.duration, clients=20))
@@ -527,7 +561,13 @@ def bench(plan: Plan) -> list[Figure]:
                 figures.append(
                     meter(
                         lambda who=who: asyncio.run(  # type: ignore[misc]
-                            cycles(base, who, plan.duration, concurrency=20)
+                            cycles(
+                                base,
+                                who,
+                                plan.duration,
+                                concurrency=20,
+                                history=plan.ledger_entries,
+                            )
                         )
                     )
                 )
@@ -593,6 +633,12 @@ def main() -> None:
     )
     parser.add_argument("--accounts", type=int, default=20, help="customer accounts seeded")
     parser.add_argument(
+        "--ledger-entries",
+        type=int,
+        default=0,
+        help="past ledger entries given to the first account before measuring (say 1000000)",
+    )
+    parser.add_argument(
         "--measures", default=",".join(MEASURES), help=f"comma-separated subset of {MEASURES}"
     )
     args = parser.parse_args()
@@ -615,6 +661,7 @@ def main() -> None:
             split=args.split,
             accounts=args.accounts,
             measures=measures,
+            ledger_entries=args.ledger_entries,
         )
         label = backend + (f" ×{args.processes}" if args.processes > 1 else "")
         label += " + worker" if args.split else ""
