@@ -1,8 +1,9 @@
 """A worker in the writing process takes new events straight after the commit.
 
-They are written already claimed for it, so it runs no claim for them and is not woken;
-if it never delivers them (the process stopped), their claim lapses and any worker
-claims them as it would any other.
+They are written already claimed for it, so it runs no claim for them and is not woken.
+A worker that stopped before the commit gives them back at once; if it never delivers
+them (the process died), their claim lapses and any worker claims them as it would any
+other.
 """
 
 from __future__ import annotations
@@ -81,6 +82,39 @@ def test_events_go_to_the_local_worker_without_a_claim(db: Database) -> None:
         ).all()
     assert sorted(rows) == [("delivered", 1, None)] * 3
     assert sorted(attempts) == [1] * 3
+
+
+class StopsBetween:
+    """The worker takes the event while it runs, and has stopped when the commit comes."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def takes(self, target: str | None) -> bool:
+        took = self.worker.takes(target)
+        self.worker.stop()
+        return took
+
+    def accept(self, event: events.ClaimedEvent) -> None:
+        self.worker.accept(event)
+
+
+def test_an_event_handed_to_a_stopping_worker_is_given_back_at_once(db: Database) -> None:
+    alice = world.customer(db)
+    worker = Worker(db)
+    worker.start()
+    db.outbox_handoff = StopsBetween(worker)
+    event_id = queue(db, alice, "https://hooks.example.com/simhive", 1)
+    db.outbox_handoff = None
+    with db.uow(write=False) as uow:
+        row = uow.session.execute(
+            select(Event.attempts, Event.claimed_until).where(Event.id == event_id)
+        ).one()
+    assert tuple(row) == (0, None)  # due for any worker, no attempt counted
+    with db.uow() as uow:
+        (claimed,) = events.claim_due(uow, limit=10, kinds=("webhook",))
+    assert claimed.id == event_id
+    assert claimed.attempt == 1
 
 
 class Gone:

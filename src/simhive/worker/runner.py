@@ -270,9 +270,14 @@ class Worker:
     def accept(self, event: events.ClaimedEvent) -> None:
         """Deliver an event that was written claimed for this worker (after its commit)."""
         with self._lock:
-            if self._stop.is_set():
-                return  # Its claim lapses and another worker claims it.
-            self._held[event.token] = self._held.get(event.token, 0) + 1
+            stopping = self._stop.is_set()
+            if not stopping:
+                self._held[event.token] = self._held.get(event.token, 0) + 1
+        if stopping:
+            # Written while the worker still ran, committed as it stopped: give it back
+            # for any worker now, rather than after its claim lapses.
+            self._give_back([event])
+            return
         self._submit(event, PassResult())
 
     def room_made(self) -> None:
@@ -473,16 +478,20 @@ class Worker:
             self._waiting.clear()
         if not waiting:
             return
-        try:
-            with self.db.uow() as uow:
-                events.unclaim(uow, claims=[(event.id, event.token) for event, _, _ in waiting])
-        except Exception:
-            log.exception("giving back %d claims failed; they lapse instead", len(waiting))
+        self._give_back([event for event, _, _ in waiting])
         for event, _, done in waiting:
             self._release(event)
             with self._lock:
                 self._in_flight.discard(done)
             done.set_result(None)
+
+    def _give_back(self, claimed: list[events.ClaimedEvent]) -> None:
+        """Give back claims never attempted; if that fails, they lapse instead."""
+        try:
+            with self.db.uow() as uow:
+                events.unclaim(uow, claims=[(event.id, event.token) for event in claimed])
+        except Exception:
+            log.exception("giving back %d claims failed; they lapse instead", len(claimed))
 
     def _release(self, event: events.ClaimedEvent) -> None:
         with self._lock:
