@@ -91,11 +91,10 @@ class StopsBetween:
         self.worker = worker
 
     def takes(self, target: str | None) -> bool:
-        took = self.worker.takes(target)
-        self.worker.stop()
-        return took
+        return self.worker.takes(target)
 
     def accept(self, event: events.ClaimedEvent) -> None:
+        self.worker.stop()  # after the commit, as a shutdown may come
         self.worker.accept(event)
 
 
