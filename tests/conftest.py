@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher, profiles
 
 from simhive.db.engine import make_engine
 from simhive.db.migrate import upgrade
 from simhive.db.uow import Database
+from simhive.kit import secrets
 from simhive.kit.clock import FrozenClock
 from simhive.settings import Settings
 from tests.fixtures.databases import truncate
@@ -25,6 +27,16 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 PG_SKIP = "PostgreSQL unreachable"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Passwords made in the suite are hashed with argon2's CHEAPEST profile.
+
+    The same hashing and checking code runs; only its cost parameters differ, so the
+    thousands of accounts the suite creates cost microseconds each instead of ~150 ms
+    of CPU. `tests/kit/test_secrets.py` checks the production parameters.
+    """
+    secrets.use_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
