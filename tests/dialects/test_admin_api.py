@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from simhive.app import create_app
 from simhive.core.errors import ErrorCode
+from simhive.core.ledger.models import LedgerBalance
 from simhive.db.uow import Database
 from simhive.dialects.admin.errors import STATUS
 from simhive.operations import numbers as operations_numbers
@@ -56,6 +58,7 @@ ROUTES: list[tuple[str, str, str, object]] = [
     ("PATCH", "/accounts/root", "accounts", {"active": True}),
     ("POST", "/accounts/root/credit", "money", {"amount": "1"}),
     ("GET", "/accounts/root/ledger", "money", None),
+    ("GET", "/ledger/check", "money", None),
     ("PUT", "/services/Google", "services", {"price": "1"}),
     ("GET", "/services", "services", None),
     ("POST", "/numbers", "numbers", {"count": 1}),
@@ -226,6 +229,23 @@ class TestAdminOperations:
         }
         missing = call("GET", base_url + "/accounts/nobody/ledger", secret)
         assert missing.status_code == 404
+
+    def test_the_ledger_check_finds_a_balance_written_behind_the_ledger(
+        self, base_url: str, db: Database, root: Customer
+    ) -> None:
+        bob = world.customer(db, "bob", credit="10.10")
+        secret = token(db, "money")
+        clean = call("GET", base_url + "/ledger/check", secret)
+        assert clean.status_code == 200
+        assert clean.json() == {"unbalanced": []}
+        with db.uow() as uow:
+            uow.session.execute(
+                update(LedgerBalance).where(LedgerBalance.account_id == bob.id).values(cents=7)
+            )
+        found = call("GET", base_url + "/ledger/check", secret).json()
+        assert found == {
+            "unbalanced": [{"account": "bob", "balance": "0.07", "entries_sum": "10.10"}]
+        }
 
     def test_an_import_needs_a_gateway(self, base_url: str, db: Database, auth: str) -> None:
         body = "mdn,carrier\n12125550131,ATT\n"

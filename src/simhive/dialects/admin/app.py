@@ -20,6 +20,7 @@ from simhive.dialects.admin import calls as call_routes
 from simhive.dialects.admin import clock as clock_routes
 from simhive.dialects.admin import events as event_routes
 from simhive.dialects.admin import insight as insight_routes
+from simhive.dialects.admin import ledger as ledger_routes
 from simhive.dialects.admin import numbers as number_routes
 from simhive.dialects.admin import rentals as rental_routes
 from simhive.dialects.admin import rotation as rotation_routes
@@ -108,6 +109,7 @@ def create_admin_app(db: Database, settings: Settings) -> FastAPI:
     guard = guard_for(db)
     for domain in (
         account_routes,
+        ledger_routes,
         service_routes,
         number_routes,
         sms_routes,
