@@ -61,22 +61,26 @@ class _BalanceChanges:
             self.uow.run(statement, {"account_id": account_id, "ids": self.entries[account_id]})
 
 
+def _pending(uow: UnitOfWork) -> _BalanceChanges | None:
+    """The transaction's entries not yet in their balances, if it wrote any."""
+    return next((h for h in uow.before_commit if isinstance(h, _BalanceChanges)), None)
+
+
 def _changes(uow: UnitOfWork) -> _BalanceChanges:
-    for hook in uow.before_commit:
-        if isinstance(hook, _BalanceChanges):
-            return hook
-    changes = _BalanceChanges(uow)
-    uow.last_in_transaction(changes)
+    changes = _pending(uow)
+    if changes is None:
+        changes = _BalanceChanges(uow)
+        uow.last_in_transaction(changes)
     return changes
 
 
 def _unwritten(uow: UnitOfWork, account_id: int) -> int:
     """What this transaction's entries for the account add, not yet in its balance row."""
-    for hook in uow.before_commit:
-        if isinstance(hook, _BalanceChanges) and account_id in hook.entries:
-            ids = hook.entries[account_id]
-            return int(uow.run(_SUM_ENTRIES, {"account_id": account_id, "ids": ids}).scalar_one())
-    return 0
+    changes = _pending(uow)
+    if changes is None or account_id not in changes.entries:
+        return 0
+    ids = changes.entries[account_id]
+    return int(uow.run(_SUM_ENTRIES, {"account_id": account_id, "ids": ids}).scalar_one())
 
 
 # By account too: SQLite may give a rolled-back entry's id to a later one.
@@ -133,7 +137,7 @@ def unbalanced(uow: UnitOfWork) -> list[tuple[int, int, int]]:
     """Accounts whose kept balance is not the sum of their entries: (id, kept, summed).
 
     There are never any, as the database keeps the balance; the money tests check it
-    after every concurrent run, and `simhive accounts check-ledger` lets an operator.
+    after every concurrent run, and `simhive account check-ledger` lets an operator.
     One statement, so one snapshot: entries committing meanwhile cannot make a mismatch.
     """
     kept = func.coalesce(
