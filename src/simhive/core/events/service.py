@@ -67,8 +67,8 @@ def _new_event(
 
     With a worker in this process that has room (`uow.outbox_handoff`), the event is
     written already claimed for it, and handed to it once the transaction commits: no
-    claim, no wake-up. Should the process stop before delivering it, the claim lapses
-    like any other and another worker claims it then.
+    claim, no wake-up. A worker stopping by then gives it back at once; should the
+    process die before delivering it, the claim lapses and another worker claims it.
     """
     now = uow.clock.now()
     handoff: Handoff | None = uow.outbox_handoff
