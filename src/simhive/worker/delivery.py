@@ -13,11 +13,10 @@ Two things protect the worker from the endpoints it calls:
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -207,22 +206,34 @@ FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What an attempt posts: the event's payload as a form (`content` None), or bytes.
+
+    Answers taken: 200 only for the command API's webhooks, any 2xx for JSON ones
+    (003: "you must send a 2xx response").
+    """
+
+    content: bytes | None = None
+    content_type: str = FORM
+    any_2xx: bool = False
+
+
+def json_body(content: bytes) -> Body:
+    """A JSON body; any 2xx answer counts."""
+    return Body(content, JSON, any_2xx=True)
+
+
+FORM_BODY = Body()
+
+
 def signed_request(
-    event: ClaimedEvent,
-    *,
-    now: datetime,
-    body: bytes | None = None,
-    content_type: str = FORM,
-    json_body: Mapping[str, Any] | None = None,
+    event: ClaimedEvent, *, now: datetime, body: Body = FORM_BODY
 ) -> tuple[bytes, dict[str, str]]:
-    """The exact body and the Standard Webhooks headers for an event: its payload as a
-    form, or `body` as given, or `json_body` as JSON."""
-    if json_body is not None:
-        body = json.dumps(json_body, ensure_ascii=False, separators=(",", ":")).encode()
-        content_type = JSON
-    text = urlencode(event.payload) if body is None else body.decode()
+    """The exact body and the Standard Webhooks headers for an event."""
+    text = urlencode(event.payload) if body.content is None else body.content.decode()
     headers = {
-        "content-type": content_type,
+        "content-type": body.content_type,
         "user-agent": "simhive-webhooks/1",
         "webhook-id": event.public_id,
         "webhook-timestamp": str(int(now.timestamp())),
@@ -239,27 +250,17 @@ def deliver(
     now: datetime,
     allow_private: bool,
     attempt_s: float,
-    body: bytes | None = None,
-    content_type: str = FORM,
-    any_2xx: bool = False,
-    json_body: Mapping[str, Any] | None = None,
+    body: Body = FORM_BODY,
 ) -> Outcome:
-    """One attempt; any answer but 200 (any 2xx with `any_2xx`; never a redirect) fails.
-
-    With `json_body` (a REST callback) the body is JSON and any 2xx counts (003: "you
-    must send a 2xx response").
-    """
+    """One attempt; an answer `body` does not take (never a redirect) fails."""
     problem = url_problem(event.target, allow_private=allow_private)
     if problem is not None:
         return Outcome(ok=False, error=f"refused: {problem}")
-    any_2xx = any_2xx or json_body is not None
-    body, headers = signed_request(
-        event, now=now, body=body, content_type=content_type, json_body=json_body
-    )
+    content, headers = signed_request(event, now=now, body=body)
     started = time.perf_counter()
     token = _attempt_deadline.set(time.monotonic() + attempt_s)
     try:
-        with client.stream("POST", event.target, content=body, headers=headers) as response:
+        with client.stream("POST", event.target, content=content, headers=headers) as response:
             read = 0
             for chunk in response.iter_raw():
                 read += len(chunk)
@@ -272,7 +273,7 @@ def deliver(
     finally:
         _attempt_deadline.reset(token)
     elapsed = int((time.perf_counter() - started) * 1000)
-    if status == 200 or (any_2xx and 200 <= status < 300):
+    if status == 200 or (body.any_2xx and 200 <= status < 300):
         return Outcome(ok=True, status_code=status, duration_ms=elapsed)
     return Outcome(ok=False, status_code=status, error=f"HTTP {status}", duration_ms=elapsed)
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.exc import DBAPIError
@@ -44,6 +45,9 @@ from simhive.observability import REQUESTS_TIMED_OUT, WEBHOOK_DELIVERIES, WEBHOO
 from simhive.worker import calls as outbound_calls
 from simhive.worker import delivery, inbound
 from simhive.worker import outbound as outbound_sms
+
+if TYPE_CHECKING:
+    from simhive.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +204,21 @@ class _Recorder:
             return
         for made, status in zip(batch, statuses, strict=True):
             self.worker._recorded(made, status)
+
+
+def _rendered(
+    event: events.ClaimedEvent, settings: Settings
+) -> tuple[events.ClaimedEvent, delivery.Body]:
+    """What an attempt posts for an event, in the words of the API that asked for it."""
+    if event.kind == EventKind.INBOUND:
+        # 003's inbound SMS: JSON, and any 2xx answer counts as received.
+        return event, delivery.json_body(rest_inbound.render(event.payload))
+    if rest_callbacks.owns(event.event_type):
+        # A REST request's callbackUrl: JSON, as 003 words it.
+        return event, delivery.json_body(rest_callbacks.render(event.event_type, event.payload))
+    # Core queued facts; the account's webhook speaks the command API, as a form.
+    form = command_webhooks.render(event.event_type, event.payload, settings)
+    return dataclasses.replace(event, payload=form), delivery.FORM_BODY
 
 
 class Worker:
@@ -506,39 +525,15 @@ class Worker:
         try:
             if event.kind == EventKind.GATEWAY:
                 outcome = self._call_gateway(event)
-            elif event.kind == EventKind.INBOUND:
-                # 003's inbound SMS: JSON, and any 2xx answer counts as received.
-                outcome = delivery.deliver(
-                    self.http,
-                    event,
-                    now=wall_now(self.db.clock),
-                    allow_private=self.settings.webhook_allow_private,
-                    attempt_s=self.settings.webhook_timeout_s,
-                    body=rest_inbound.render(event.payload),
-                    content_type=rest_inbound.CONTENT_TYPE,
-                    any_2xx=True,
-                )
-                WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
-            elif rest_callbacks.owns(event.event_type):
-                # A REST request's callbackUrl: JSON, as 003 words it; any 2xx is taken.
-                outcome = delivery.deliver(
-                    self.http,
-                    event,
-                    now=wall_now(self.db.clock),
-                    allow_private=self.settings.webhook_allow_private,
-                    attempt_s=self.settings.webhook_timeout_s,
-                    json_body=rest_callbacks.render(event.event_type, event.payload),
-                )
-                WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
             else:
-                # Core queued facts; the account's webhook speaks the command API.
-                body = command_webhooks.render(event.event_type, event.payload, self.settings)
+                posted, body = _rendered(event, self.settings)
                 outcome = delivery.deliver(
                     self.http,
-                    dataclasses.replace(event, payload=body),
+                    posted,
                     now=wall_now(self.db.clock),  # signed for the receiver's clock
                     allow_private=self.settings.webhook_allow_private,
                     attempt_s=self.settings.webhook_timeout_s,
+                    body=body,
                 )
                 WEBHOOK_LATENCY.observe(outcome.duration_ms / 1000)
         except Exception:

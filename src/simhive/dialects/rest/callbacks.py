@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from simhive.core.products import service as products
 from simhive.kit.timefmt import unix_seconds
 
@@ -54,6 +56,7 @@ def call_status(facts: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def render(event_type: str, facts: Mapping[str, str]) -> dict[str, Any]:
-    """The JSON body of the callback for a core event."""
-    return call_status(facts) if event_type == products.CALL_STATUS else receipt(facts)
+def render(event_type: str, facts: Mapping[str, str]) -> bytes:
+    """The exact JSON body posted as the callback for a core event."""
+    body = call_status(facts) if event_type == products.CALL_STATUS else receipt(facts)
+    return orjson.dumps(body)

@@ -10,8 +10,6 @@ import orjson
 from simhive.kit.sms import segments
 from simhive.kit.timefmt import unix_seconds
 
-CONTENT_TYPE = "application/json"
-
 
 def _plain(number: str) -> str:
     # 003 writes numbers as bare digits ("447700900001"); an alphanumeric sender stays as is.
