@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from simhive.core.errors import InsufficientFunds, InvalidParameter
 from simhive.core.ledger import service as ledger
-from simhive.core.ledger.models import EntryKind, LedgerBalance, LedgerEntry
+from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerBalance, LedgerEntry
 from simhive.db.uow import Database
 from tests.fixtures import world
 
@@ -97,6 +97,38 @@ class TestLedgerEntries:
         with db.uow(write=False) as uow:
             amounts = list(uow.session.scalars(select(LedgerEntry.amount_cents)))
         assert amounts == [10] * 10
+
+    def test_a_capture_turns_the_hold_into_one_entry_and_closes_only_the_hold(
+        self, db: Database
+    ) -> None:
+        who = world.customer(db, "capture", credit="5.00")
+        with db.uow() as uow:
+            hold = ledger.place_hold(uow, account_id=who.id, amount=Decimal("0.75"), reference="a7")
+        placed = hold.created_at
+        db.clock.advance(60)
+        with db.uow() as uow:
+            entry_id = ledger.capture_hold(uow, hold.id, memo="activation 7")
+            assert ledger.capture_hold(uow, hold.id) is None  # captured once only
+        assert entry_id is not None
+        with db.uow(write=False) as uow:
+            entries = uow.session.scalars(
+                select(LedgerEntry).where(LedgerEntry.account_id == who.id).order_by(LedgerEntry.id)
+            ).all()
+            closed = uow.session.get(Hold, hold.id)
+            assert closed is not None
+            captured = entries[-1]
+            assert (captured.id, captured.amount_cents, captured.kind) == (entry_id, -75, "capture")
+            assert (captured.reference, captured.memo, captured.made_by) == (
+                "a7",
+                "activation 7",
+                None,
+            )
+            assert captured.created_at == db.clock.now()
+            assert len(entries) == 2  # the credit and the capture
+            assert (closed.status, closed.created_at) == (HoldStatus.CAPTURED, placed)
+            assert closed.closed_at == db.clock.now()
+            assert ledger.unbalanced(uow) == []
+        assert world.balance(db, who) == Decimal("4.25")
 
     @pytest.mark.parametrize("amount", ["0", "-1.00", "0.001"])
     def test_bad_credits_change_nothing(self, db: Database, amount: str) -> None:
