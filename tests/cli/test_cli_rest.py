@@ -17,6 +17,7 @@ from simhive.core.tokens import service as tokens
 from simhive.core.verify import service as verify
 from simhive.db.migrate import upgrade
 from simhive.gateways.simulator import SimulatorGateway
+from simhive.kit.money import from_cents
 from simhive.settings import Settings
 from simhive.worker.runner import Worker
 from tests.fixtures import world
@@ -95,7 +96,10 @@ class TestHandsets:
         world.customer(db, "ann")
         with db.uow() as uow:
             ann = accounts.find_account(uow, "ann")
-            verify.start(uow, account=ann, ask=verify.VerifyRequest("+447400900123", "sms"))
+            started = verify.start(
+                uow, account=ann, ask=verify.VerifyRequest("+447400900123", "sms")
+            )
+            request, price = started.public_id, from_cents(started.price_cents)
             flash = messaging.FlashAsk("+447400900123", code="4321")
             messaging.flash_call(uow, account=ann, ask=flash)
         simulator = SimulatorGateway(clock=db.clock)
@@ -107,6 +111,9 @@ class TestHandsets:
         code, out = simhive("sms", "list", "--outgoing", "--to", "+447400900123")
         sms = simulator.inbox("447400900123")[0]
         assert code == 0 and sms.text in out and "delivered" in out and "simhive" in out
+        # Its price is the verification's, shown with the request, not a fee of 0.00.
+        row = next(line for line in out.splitlines() if request in line)
+        assert f"{request} {price}" in row and "0.00" not in row and price > 0
         code, out = simhive("calls", "list", "--to", "447400900123")
         assert code == 0 and "4321 " in out.replace("│", " ") and "no_answer" in out
         assert "flash" in out

@@ -51,6 +51,7 @@ class TestListSms:
             "status": "queued",
             "fee": "0.10",
         }
+        assert (outgoing["request"], outgoing["request_price"]) == (None, None)
         assert get(base_url + "/sms", "sms", db, direction="outgoing", to="33000").json() == []
 
     def test_needs_the_sms_scope_and_a_known_direction(self, base_url: str, db: Database) -> None:

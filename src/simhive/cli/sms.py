@@ -91,7 +91,17 @@ def sms_list(
     db = database()
     if outgoing:
         table = Table(
-            "id", "created", "account", "from", "to", "status", "parts", "fee", "text", "error"
+            "id",
+            "created",
+            "account",
+            "from",
+            "to",
+            "status",
+            "parts",
+            "fee",
+            "request",
+            "text",
+            "error",
         )
         for o in run(lambda: ops.list_outgoing(db, to=to, limit=limit)):
             table.add_row(
@@ -102,7 +112,9 @@ def sms_list(
                 o.to,
                 o.status,
                 str(o.parts),
-                str(o.fee),
+                # A REST request's SMS: the price is the request's, shown beside its id.
+                str(o.fee) if o.request is None else "–",
+                "" if o.request is None else f"{o.request} {o.request_price}",
                 _short(o.text),
                 o.error or "",
             )

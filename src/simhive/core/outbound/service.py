@@ -30,7 +30,7 @@ from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message
 from simhive.core.outbound.models import OutgoingMessage, OutgoingStatus
 from simhive.core.products import service as products
-from simhive.core.products.models import Transport
+from simhive.core.products.models import ProductRequest, Transport
 from simhive.core.rentals.models import Rental, RentalStatus
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents, to_cents
@@ -262,13 +262,20 @@ class OutgoingView:
     sent_at: datetime | None
     parts: int = 1
     encoding: str = "gsm7"
+    # An SMS sent for a REST request (a verification, `/v1/sms`) costs nothing of its
+    # own (`fee` 0): the request holds the price, whatever it sent.
+    request: str | None = None
+    request_price: Decimal | None = None
 
 
 def list_outgoing(uow: UnitOfWork, *, to: str | None = None, limit: int = 50) -> list[OutgoingView]:
     """Outgoing messages, newest first; `to` filters by destination."""
     query = (
-        select(OutgoingMessage, Account.username)
+        select(
+            OutgoingMessage, Account.username, ProductRequest.public_id, ProductRequest.price_cents
+        )
         .join(Account, Account.id == OutgoingMessage.account_id)
+        .outerjoin(ProductRequest, ProductRequest.id == OutgoingMessage.request_id)
         .order_by(OutgoingMessage.id.desc())
         .limit(limit)
     )
@@ -290,6 +297,8 @@ def list_outgoing(uow: UnitOfWork, *, to: str | None = None, limit: int = 50) ->
             sent_at=m.sent_at,
             parts=m.parts,
             encoding=m.encoding,
+            request=request,
+            request_price=None if request is None else from_cents(price),
         )
-        for m, username in uow.session.execute(query)
+        for m, username, request, price in uow.session.execute(query)
     ]

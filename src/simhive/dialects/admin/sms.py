@@ -65,6 +65,9 @@ class OutgoingSms(BaseModel):
     sent_at: datetime | None
     parts: int
     encoding: str
+    # A REST request's SMS: the request's id and price (the SMS's own fee is 0).
+    request: str | None = None
+    request_price: Decimal | None = None
 
 
 def router(db: Database, guard: Guard) -> APIRouter:
