@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from simhive.core.accounts.models import Account
 from simhive.core.events import service as events
 from simhive.core.events.models import Event, EventAttempt
-from simhive.db.uow import Database
+from simhive.db.uow import Database, UnitOfWork
 from simhive.kit.clock import FrozenClock
 from tests.fixtures import world
 from tests.fixtures.world import Customer
 
 KINDS = ("webhook",)
+
+
+def record(
+    uow: UnitOfWork, *, event_id: int, token: str, attempt: int, **outcome: Any
+) -> str | None:
+    """One attempt's outcome, as a worker's recorder writes it; the event's new status."""
+    (status,) = events.record_attempts(uow, [events.Attempt(event_id, token, attempt, **outcome)])
+    return status
 
 
 def queue(db: Database, who: Customer, count: int) -> list[int]:
@@ -53,7 +63,7 @@ class TestRecordAttempt:
         (second,) = claim(db)
         assert second.token != first.token
         with db.uow() as uow:
-            status = events.record_attempt(
+            status = record(
                 uow,
                 event_id=event_id,
                 token=second.token,
@@ -65,7 +75,7 @@ class TestRecordAttempt:
         delivered = event(db, event_id)
         clock.advance(5)
         with db.uow() as uow:
-            stale = events.record_attempt(
+            stale = record(
                 uow,
                 event_id=event_id,
                 token=first.token,
@@ -94,7 +104,7 @@ class TestRecordAttempt:
         (second,) = claim(db)
         held = event(db, event_id)
         with db.uow() as uow:
-            stale = events.record_attempt(
+            stale = record(
                 uow, event_id=event_id, token=first.token, attempt=first.attempt, ok=True
             )
         assert stale is None
@@ -111,9 +121,7 @@ class TestRecordAttempt:
         (event_id,) = queue(db, world.customer(db), 1)
         (claimed,) = claim(db)
         with db.uow() as uow:
-            status = events.record_attempt(
-                uow, event_id=event_id, token=claimed.token, attempt=1, ok=False
-            )
+            status = record(uow, event_id=event_id, token=claimed.token, attempt=1, ok=False)
         assert status == "pending"
         after = event(db, event_id)
         assert after.claim_token is None
@@ -140,7 +148,7 @@ class TestExtendClaims:
         (event_id,) = queue(db, world.customer(db), 1)
         (claimed,) = claim(db)
         with db.uow() as uow:
-            events.record_attempt(uow, event_id=event_id, token=claimed.token, attempt=1, ok=True)
+            record(uow, event_id=event_id, token=claimed.token, attempt=1, ok=True)
             assert events.extend_claims(uow, tokens=[claimed.token]) == 0
 
 
@@ -158,9 +166,7 @@ class TestAccountBound:
         # While those claims are held, neither account gets another.
         assert claim(db) == []
         with db.uow() as uow:
-            events.record_attempt(
-                uow, event_id=first[0].id, token=first[0].token, attempt=1, ok=True
-            )
+            record(uow, event_id=first[0].id, token=first[0].token, attempt=1, ok=True)
         # One slot of `slow` is free again: exactly one more of its events.
         assert [e.id for e in claim(db)] == [slow_ids[2]]
         # Claims that lapse free their slots for whoever recovers them.

@@ -344,24 +344,6 @@ _DELIVERED = (
 )
 
 
-def record_attempt(
-    uow: UnitOfWork,
-    *,
-    event_id: int,
-    token: str,
-    attempt: int,
-    ok: bool,
-    status_code: int | None = None,
-    error: str | None = None,
-    duration_ms: int = 0,
-) -> str | None:
-    """Log one attempt and decide what happens next (see `record_attempts`)."""
-    (status,) = record_attempts(
-        uow, [Attempt(event_id, token, attempt, ok, status_code, error, duration_ms)]
-    )
-    return status
-
-
 def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | None]:
     """Log attempts and decide what happens next to each event; their new statuses.
 
