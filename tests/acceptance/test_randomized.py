@@ -6,11 +6,9 @@ The seed is printed; rerun one with SIMHIVE_TEST_SEED=<seed>.
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import httpx
@@ -26,7 +24,7 @@ from simhive.gateways.base import InboundSMS
 from simhive.kit.clock import FrozenClock
 from simhive.worker.inbound import receive
 from simhive.worker.runner import Worker
-from tests.fixtures import world
+from tests.fixtures import crowd, world
 from tests.fixtures.servers import serve
 
 SERVICES = {"Google": "1.00", "Amazon": "0.50", "Yahoo": "0.35"}
@@ -124,8 +122,7 @@ class Actor:
 
 class TestRandomizedCrowd:
     def test_invariants_hold(self, db: Database, clock: FrozenClock, backend: str) -> None:
-        seed = int(os.environ.get("SIMHIVE_TEST_SEED") or random.SystemRandom().randrange(2**32))
-        print(f"randomized crowd on {backend}: SIMHIVE_TEST_SEED={seed}")
+        seed = crowd.seed_for("crowd", backend)
         master = random.Random(seed)
         for name, price in SERVICES.items():
             world.service(db, name, price)
@@ -149,16 +146,7 @@ class TestRandomizedCrowd:
                     for who in customers
                 ]
 
-                def play(actor: Actor) -> None:
-                    with httpx.Client(timeout=60) as client:
-                        for _ in range(STEPS):
-                            try:
-                                actor.step(client)
-                            except Exception as exc:  # noqa: BLE001 - an invariant
-                                log.errors.append(f"{type(exc).__name__}: {exc}")
-
-                with ThreadPoolExecutor(ACTORS) as pool:
-                    list(pool.map(play, actors))
+                crowd.play(actors, STEPS, log.errors)
             # Quiet now: let every deadline pass and the sweeps settle everything.
             clock.advance(3600)
             worker.run_pending()

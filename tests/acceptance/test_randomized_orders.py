@@ -8,12 +8,10 @@ The seed is printed; rerun one with SIMHIVE_TEST_SEED=<seed>.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import threading
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -34,7 +32,7 @@ from simhive.operations import numbers as number_ops
 from simhive.operations import services as service_ops
 from simhive.worker.inbound import receive
 from simhive.worker.runner import Worker
-from tests.fixtures import world
+from tests.fixtures import crowd, world
 from tests.fixtures.servers import serve
 
 # name: (order id, price, NL price, UK price); None: the service's price applies.
@@ -185,8 +183,7 @@ class Actor:
 
 class TestRandomizedOrders:
     def test_invariants_hold(self, db: Database, clock: FrozenClock, backend: str) -> None:
-        seed = int(os.environ.get("SIMHIVE_TEST_SEED") or random.SystemRandom().randrange(2**32))
-        print(f"randomized orders on {backend}: SIMHIVE_TEST_SEED={seed}")
+        seed = crowd.seed_for("orders", backend)
         master = random.Random(seed)
         for name, (order_id, price, nl, uk) in SERVICES.items():
             world.order_service(db, name, price, order_id)
@@ -214,16 +211,7 @@ class TestRandomizedOrders:
                     for who in customers
                 ]
 
-                def play(actor: Actor) -> None:
-                    with httpx.Client(timeout=60) as client:
-                        for _ in range(STEPS):
-                            try:
-                                actor.step(client)
-                            except Exception as exc:  # noqa: BLE001 - an invariant
-                                log.errors.append(f"{type(exc).__name__}: {exc}")
-
-                with ThreadPoolExecutor(ACTORS) as pool:
-                    list(pool.map(play, actors))
+                crowd.play(actors, STEPS, log.errors)
                 # Every balance as the order API says it, before the quiet settles anything.
                 with httpx.Client(timeout=60) as client:
                     shown = {

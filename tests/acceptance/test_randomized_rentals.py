@@ -8,11 +8,9 @@ The seed is printed; rerun one with SIMHIVE_TEST_SEED=<seed>.
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import threading
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -41,7 +39,7 @@ from simhive.kit.money import to_cents
 from simhive.operations import rentals as rental_ops
 from simhive.worker.inbound import receive
 from simhive.worker.runner import PassResult, Worker
-from tests.fixtures import world
+from tests.fixtures import crowd, world
 from tests.fixtures.servers import serve
 
 # name: (one-time price, 30-day price, 3-day price); 0 means not offered.
@@ -320,8 +318,7 @@ def settle(db: Database, clock: FrozenClock, worker: Worker, log: Log) -> None:
 
 class TestRandomizedRentals:
     def test_invariants_hold(self, db: Database, clock: FrozenClock, backend: str) -> None:
-        seed = int(os.environ.get("SIMHIVE_TEST_SEED") or random.SystemRandom().randrange(2**32))
-        print(f"randomized rentals on {backend}: SIMHIVE_TEST_SEED={seed}")
+        seed = crowd.seed_for("rentals", backend)
         master = random.Random(seed)
         mdns = setup(db)
         customers = [world.customer(db, f"user{i}", credit=CREDITS[i]) for i in range(ACTORS)]
@@ -344,16 +341,7 @@ class TestRandomizedRentals:
                     for i, who in enumerate(customers)
                 ]
 
-                def play(actor: Actor) -> None:
-                    with httpx.Client(timeout=60) as client:
-                        for _ in range(STEPS):
-                            try:
-                                actor.step(client)
-                            except Exception as exc:  # noqa: BLE001 - an invariant
-                                log.errors.append(f"{type(exc).__name__}: {exc}")
-
-                with ThreadPoolExecutor(ACTORS) as pool:
-                    list(pool.map(play, actors))
+                crowd.play(actors, STEPS, log.errors)
             settle(db, clock, worker, log)
         finally:
             worker.stop()

@@ -32,7 +32,7 @@ from simhive.core.rotation.models import OnlineRequest, RequestStatus, Turn
 from simhive.db.uow import Database
 from simhive.kit.clock import FrozenClock
 from simhive.worker.runner import Worker
-from tests.fixtures import world
+from tests.fixtures import crowd, world
 from tests.fixtures.servers import serve
 from tests.fixtures.world import Customer
 
@@ -185,8 +185,7 @@ def kept_windows(db: Database, now: datetime, log: Log) -> None:
 
 class TestRandomizedRotation:
     def test_invariants_hold(self, db: Database, clock: FrozenClock, backend: str) -> None:
-        seed = int(os.environ.get("SIMHIVE_TEST_SEED") or random.SystemRandom().randrange(2**32))
-        print(f"randomized rotation on {backend}: SIMHIVE_TEST_SEED={seed}")
+        seed = crowd.seed_for("rotation", backend)
         master = random.Random(seed)
         mdns, actors, pool = setup(db)
         log = Log()

@@ -9,7 +9,6 @@ SIMHIVE_TEST_SEED=<seed>.
 
 from __future__ import annotations
 
-import os
 import random
 import re
 import threading
@@ -31,7 +30,7 @@ from simhive.db.uow import Database
 from simhive.gateways.simulator import SimulatorGateway
 from simhive.kit.clock import FrozenClock
 from simhive.worker.runner import Worker
-from tests.fixtures import world
+from tests.fixtures import crowd, world
 from tests.fixtures.rest import issue_token
 from tests.fixtures.servers import serve
 
@@ -148,8 +147,7 @@ class Shared:
 
 class TestRandomizedVerifications:
     def test_invariants_hold(self, db: Database, clock: FrozenClock, backend: str) -> None:
-        seed = int(os.environ.get("SIMHIVE_TEST_SEED") or random.SystemRandom().randrange(2**32))
-        print(f"randomized verifications on {backend}: SIMHIVE_TEST_SEED={seed}")
+        seed = crowd.seed_for("verifications", backend)
         master = random.Random(seed)
         # Each actor verifies its own number over and over: past the fraud guard's number
         # and range limits by design; tests/dialects/test_rest_insight.py covers the guard.
