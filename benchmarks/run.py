@@ -27,7 +27,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -228,46 +228,52 @@ def seed_orders(url: str, accounts_count: int, numbers: int) -> list[str]:
     return keys
 
 
-async def order_cycles(base: str, keys: list[str], duration: float) -> Figure:
-    """Each account in a loop: makeorder, then cancelorder (one open order per account)."""
-    done = 0
+async def loops(
+    cycle: Callable[[httpx.AsyncClient, int], Awaitable[None]], clients: int, duration: float
+) -> tuple[float, list[float]]:
+    """`clients` loops, each running `cycle` (with its index) for `duration` seconds: the
+    cycles per second, and each cycle's latency in ms."""
     latencies: list[float] = []
     deadline = time.perf_counter() + duration
 
-    async def loop(client: httpx.AsyncClient, key: str) -> None:
-        nonlocal done
+    async def loop(client: httpx.AsyncClient, index: int) -> None:
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            made = (
-                await client.get(base + "/api/makeorder", params={"key": key, "serviceId": "1"})
-            ).text
-            if not made.startswith("ORDER_ID_"):
-                raise RuntimeError(made)
-            order_id = made.split("_")[2]
-            gone = (
-                await client.get(
-                    base + "/api/cancelorder", params={"key": key, "orderId": order_id}
-                )
-            ).text
-            if gone != "ORDER_CANCELED":
-                raise RuntimeError(gone)
-            latencies.append(time.perf_counter() - started)
-            done += 1
+            await cycle(client, index)
+            latencies.append((time.perf_counter() - started) * 1000)
 
     started = time.perf_counter()
-    async with httpx.AsyncClient(timeout=30) as client:
-        await asyncio.gather(*(loop(client, key) for key in keys))
-    elapsed = time.perf_counter() - started
+    limits = httpx.Limits(max_connections=clients)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        await asyncio.gather(*(loop(client, i) for i in range(clients)))
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+def looped(name: str, rate: float, latencies: list[float], note: str) -> Figure:
     q = statistics.quantiles(latencies, n=100)
+    return Figure(name, rate, q[49], q[98], note, count=len(latencies))
+
+
+async def order_cycles(base: str, keys: list[str], duration: float) -> Figure:
+    """Each account in a loop: makeorder, then cancelorder (one open order per account)."""
+
+    async def cycle(client: httpx.AsyncClient, index: int) -> None:
+        key = keys[index]
+        made = (
+            await client.get(base + "/api/makeorder", params={"key": key, "serviceId": "1"})
+        ).text
+        if not made.startswith("ORDER_ID_"):
+            raise RuntimeError(made)
+        order_id = made.split("_")[2]
+        gone = (
+            await client.get(base + "/api/cancelorder", params={"key": key, "orderId": order_id})
+        ).text
+        if gone != "ORDER_CANCELED":
+            raise RuntimeError(gone)
+
+    rate, latencies = await loops(cycle, len(keys), duration)
     note = f"{len(keys)} accounts, one client each"
-    return Figure(
-        "makeorder + cancelorder cycles",
-        done / elapsed,
-        q[49] * 1000,
-        q[98] * 1000,
-        note,
-        count=done,
-    )
+    return looped("makeorder + cancelorder cycles", rate, latencies, note)
 
 
 def wrk(url: str, duration: int, connections: int) -> Figure:
@@ -295,51 +301,29 @@ async def cycles(
     base: str, logins: list[tuple[str, str]], duration: float, concurrency: int, history: int = 0
 ) -> Figure:
     """`concurrency` clients loop request then reject, spread over `logins` round robin."""
-    done = 0
-    latencies: list[float] = []
-    deadline = time.perf_counter() + duration
     api = base + "/api_command.php"
 
-    async def loop(client: httpx.AsyncClient, user: str, key: str) -> None:
-        nonlocal done
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            got = (
-                await client.get(
-                    api,
-                    params={"cmd": "request", "user": user, "api_key": key, "service": "Google"},
-                )
-            ).json()
-            if got["status"] != "ok":
-                raise RuntimeError(got)
-            rid = got["message"][0]["id"]
-            gone = (
-                await client.get(
-                    api, params={"cmd": "reject", "user": user, "api_key": key, "id": rid}
-                )
-            ).json()
-            if gone["status"] != "ok":
-                raise RuntimeError(gone)
-            latencies.append(time.perf_counter() - started)
-            done += 1
+    async def cycle(client: httpx.AsyncClient, index: int) -> None:
+        user, key = logins[index % len(logins)]
+        got = (
+            await client.get(
+                api, params={"cmd": "request", "user": user, "api_key": key, "service": "Google"}
+            )
+        ).json()
+        if got["status"] != "ok":
+            raise RuntimeError(got)
+        rid = got["message"][0]["id"]
+        gone = (
+            await client.get(api, params={"cmd": "reject", "user": user, "api_key": key, "id": rid})
+        ).json()
+        if gone["status"] != "ok":
+            raise RuntimeError(gone)
 
-    started = time.perf_counter()
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        await asyncio.gather(*(loop(client, *logins[i % len(logins)]) for i in range(concurrency)))
-    elapsed = time.perf_counter() - started
-    q = statistics.quantiles(latencies, n=100)
+    rate, latencies = await loops(cycle, concurrency, duration)
     who = "one account" if len(logins) == 1 else f"{len(logins)} accounts"
     if history:
         who += f", the first with {history:,} past ledger entries"
-    return Figure(
-        f"request + reject cycles, {who}",
-        done / elapsed,
-        q[49] * 1000,
-        q[98] * 1000,
-        f"{concurrency} clients",
-        count=done,
-    )
+    return looped(f"request + reject cycles, {who}", rate, latencies, f"{concurrency} clients")
 
 
 async def reserve(base: str, logins: list[tuple[str, str]], count: int) -> list[tuple[str, str]]:
