@@ -15,29 +15,38 @@ from sqlalchemy import select
 
 from simhive.app import create_app
 from simhive.client import (
+    AccountDisabledError,
     AlreadyReportedError,
     ApiError,
     AsyncCommandClient,
+    AuthError,
     CommandClient,
     LineStatus,
+    LoginThrottledError,
     MdnNotAvailableError,
     NotReportedError,
+    NotUnlimitedError,
     Rental,
+    RentalAwaitingMdnError,
     RentalClosedError,
     RentalMessage,
     RentalNotRenewed,
     RentalRenewed,
     ReportOutcome,
     ReportStatus,
+    RequestClosedError,
     UnknownRentalError,
     parse_webhook,
 )
 from simhive.client.errors import error_for
+from simhive.core import errors as core_errors
+from simhive.core.errors import CoreError
 from simhive.core.events.models import Event
 from simhive.core.inventory import service as inventory
 from simhive.core.ledger import service as ledger
 from simhive.core.rentals import models, reports
 from simhive.db.uow import Database
+from simhive.dialects.command.errors import message_for
 from simhive.dialects.command.webhooks import render
 from simhive.gateways.base import InboundSMS
 from simhive.kit.clock import FrozenClock
@@ -166,6 +175,32 @@ class TestParsing:
         assert type(error) is kind and error.message == message
         if isinstance(error, RentalClosedError):
             assert error.status == message.rsplit(" ", 1)[1]
+
+
+class TestServerWordsHaveTypes:
+    """Each error a client can act on comes as its own type, from the server's own words."""
+
+    @pytest.mark.parametrize(
+        ("error", "kind"),
+        [
+            (core_errors.AccountDisabled(), AccountDisabledError),
+            (core_errors.RentalAwaitingMdn(7), RentalAwaitingMdnError),
+            (core_errors.NotUnlimited(7, "Google"), NotUnlimitedError),
+            (core_errors.RequestClosed("completed"), RequestClosedError),
+            (core_errors.LoginThrottled(42), LoginThrottledError),
+            (core_errors.UnknownRental(), UnknownRentalError),
+        ],
+    )
+    def test_as_the_command_api_words_it(self, error: CoreError, kind: type[ApiError]) -> None:
+        message = message_for(error)
+        typed = error_for(message)
+        assert type(typed) is kind and typed.message == message
+        if isinstance(typed, RequestClosedError):
+            assert typed.status == "Completed"
+        if isinstance(typed, LoginThrottledError):
+            assert typed.retry_after == 42
+        if isinstance(typed, AccountDisabledError | LoginThrottledError):
+            assert isinstance(typed, AuthError)  # callers catching AuthError still do
 
 
 class TestSync:

@@ -2,6 +2,7 @@
 
 from simhive.client.command import AsyncCommandClient, CommandClient
 from simhive.client.errors import (
+    AccountDisabledError,
     AlreadyReportedError,
     ApiError,
     AuthError,
@@ -11,6 +12,7 @@ from simhive.client.errors import (
     InvalidPackageError,
     InvalidRequestIdError,
     InvalidServiceError,
+    LoginThrottledError,
     MdnNotAvailableError,
     MdnNotRentedError,
     MdnOfflineError,
@@ -19,6 +21,7 @@ from simhive.client.errors import (
     NoPhoneAvailableError,
     NoRecentMessagesError,
     NotReportedError,
+    NotUnlimitedError,
     NumberExpiredError,
     NumberOfflineError,
     OrderAlreadyCompletedError,
@@ -30,7 +33,9 @@ from simhive.client.errors import (
     OrderInvalidServiceError,
     OrderNotCompletedError,
     OrderNotFoundError,
+    RentalAwaitingMdnError,
     RentalClosedError,
+    RequestClosedError,
     RequestEndedError,
     ReuseExpiredError,
     SimhiveError,
@@ -101,6 +106,7 @@ from simhive.client.webhooks import (
 )
 
 __all__ = [
+    "AccountDisabledError",
     "Activation",
     "ActivationStatus",
     "AlreadyReportedError",
@@ -136,6 +142,7 @@ __all__ = [
     "InvalidRequestIdError",
     "InvalidServiceError",
     "LineStatus",
+    "LoginThrottledError",
     "MdnNotAvailableError",
     "MdnNotRentedError",
     "MdnOfflineError",
@@ -145,10 +152,11 @@ __all__ = [
     "NoNumbersError",
     "NoPhoneAvailableError",
     "NoRecentMessagesError",
-    "NumberRefusedError",
     "NotReportedError",
+    "NotUnlimitedError",
     "NumberExpiredError",
     "NumberOfflineError",
+    "NumberRefusedError",
     "Order",
     "OrderAlreadyCompletedError",
     "OrderAlreadyExpiredError",
@@ -162,6 +170,7 @@ __all__ = [
     "OrderNotFoundError",
     "PriorityRequestWon",
     "Rental",
+    "RentalAwaitingMdnError",
     "RentalClosedError",
     "RentalMessage",
     "RentalNotRenewed",
@@ -170,6 +179,7 @@ __all__ = [
     "RentalState",
     "ReportOutcome",
     "ReportStatus",
+    "RequestClosedError",
     "RequestEndedError",
     "RequestInfo",
     "RestClient",

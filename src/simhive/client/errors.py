@@ -23,6 +23,18 @@ class AuthError(ApiError):
     pass
 
 
+class AccountDisabledError(AuthError):
+    """The key is right but the operator disabled the account."""
+
+
+class LoginThrottledError(AuthError):
+    """Too many failed logins from here: `retry_after` seconds until the next try counts."""
+
+    @property
+    def retry_after(self) -> int:
+        return int(self.message.removeprefix(_THROTTLED).split()[0])
+
+
 class InvalidServiceError(ApiError):
     pass
 
@@ -37,6 +49,14 @@ class InsufficientFundsError(ApiError):
 
 class InvalidRequestIdError(ApiError):
     pass
+
+
+class RequestClosedError(ApiError):
+    """The request is already Completed, Rejected or Timed Out: `status` says which."""
+
+    @property
+    def status(self) -> str:
+        return self.message.removeprefix(_REQUEST_CLOSED)
 
 
 class MdnNotAvailableError(ApiError):
@@ -67,6 +87,14 @@ class RentalClosedError(ApiError):
         return self.message.removeprefix(_RENTAL_CLOSED)
 
 
+class RentalAwaitingMdnError(ApiError):
+    """The rental was reserved and waits for a number: nothing to switch or send yet."""
+
+
+class NotUnlimitedError(ApiError):
+    """`ltr_switch` of a rental that is not for the "Unlimited" service."""
+
+
 class AlreadyReportedError(ApiError):
     """`ltr_report` of a rental that has an open report."""
 
@@ -84,6 +112,8 @@ class RequestEndedError(SimhiveError):
 
 
 _RENTAL_CLOSED = "The rental is already "
+_REQUEST_CLOSED = "The request is already "
+_THROTTLED = "Too many failed logins, retry in "
 
 _EXACT: dict[str, type[ApiError]] = {
     "Invalid user name or API key": AuthError,
@@ -95,12 +125,17 @@ _EXACT: dict[str, type[ApiError]] = {
     "Invalid long-term rental ID": UnknownRentalError,
     "The MDN has already been reported": AlreadyReportedError,
     "The MDN has not been reported": NotReportedError,
+    "Your account is disabled": AccountDisabledError,
+    "The rental is still awaiting an MDN": RentalAwaitingMdnError,
+    'Only an "Unlimited" rental can switch service': NotUnlimitedError,
 }
 _PREFIX: tuple[tuple[str, type[ApiError]], ...] = (
     ("Invalid service name", InvalidServiceError),
     ("Insufficient funds", InsufficientFundsError),
     ("No incoming messages within past", NoRecentMessagesError),
     (_RENTAL_CLOSED, RentalClosedError),
+    (_REQUEST_CLOSED, RequestClosedError),
+    (_THROTTLED, LoginThrottledError),
 )
 
 
