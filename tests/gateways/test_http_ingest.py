@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from simhive.app import create_app
 from simhive.core.messages.models import Message
 from simhive.db.uow import Database
+from simhive.gateways import http_ingest
+from simhive.gateways.base import InboundSMS
+from simhive.kit.clock import FrozenClock, SandboxClock
 from tests.fixtures import world
 from tests.fixtures.servers import serve
 
@@ -176,3 +181,20 @@ class TestIngestRefusals:
         assert response.status_code == 400
         assert response.json()["error"]
         assert stored(db) == 0
+
+
+def test_a_gateway_stamp_is_read_on_the_sandbox_clock() -> None:
+    """A sandbox 30 days ahead takes an SMS a gateway stamps now as received now, not a
+    month ago (which would put it outside "the past 30 minutes" of send_sms)."""
+    wall = FrozenClock()
+    clock = SandboxClock(lambda: 30 * 86400, refresh_s=3600, wall=wall)
+    got: list[InboundSMS] = []
+    app = Starlette(routes=http_ingest.routes(TOKEN, clock, got.append))
+    stamped = int(wall.now().timestamp()) - 5
+    with serve(app) as base:
+        assert post(base, to="12125550100", **{"from": "x"}, text="hi").status_code == 200
+        sent = post(base, to="12125550100", **{"from": "x"}, text="hi", received_at=str(stamped))
+        assert sent.status_code == 200
+    unstamped, gateway_time = got
+    assert unstamped.received_at == clock.now() == wall.now() + timedelta(days=30)
+    assert gateway_time.received_at == clock.now() - timedelta(seconds=5)

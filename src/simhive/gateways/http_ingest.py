@@ -24,7 +24,7 @@ from starlette.types import Message, Receive
 
 from simhive.db.uow import to_thread
 from simhive.gateways.base import InboundSMS
-from simhive.kit.clock import Clock
+from simhive.kit.clock import Clock, from_wall
 
 PATH = "/gateway/v1/sms"
 
@@ -102,7 +102,7 @@ def _received_at(raw: str | None, clock: Clock) -> datetime:
         raise Refused(400, "received_at must be unix seconds") from None
     if not (math.isfinite(seconds) and 0 <= seconds <= MAX_TIMESTAMP):
         raise Refused(400, "received_at must be unix seconds between 1970 and 9999")
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    return from_wall(clock, datetime.fromtimestamp(seconds, tz=UTC))
 
 
 def _sms(fields: dict[str, str], clock: Clock) -> InboundSMS:

@@ -169,3 +169,10 @@ def format_duration(seconds: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return " ".join(parts) or "0s"
+
+
+def from_wall(clock: Clock, when: datetime) -> datetime:
+    """A time another machine stamped by its own clock (a gateway's `received_at`), as
+    `clock` reads it: on the sandbox clock it moves forward with the offset, so an SMS a
+    gateway stamps now is as recent as one stamped by simhive now."""
+    return when + timedelta(seconds=clock.offset_s) if isinstance(clock, SandboxClock) else when
