@@ -321,11 +321,7 @@ class LoginThrottle:
 
 def authenticate_key(uow: UnitOfWork, *, api_key: str) -> Account:
     """The account owning an API key (for dialects that send only the key)."""
-    account = uow.session.scalar(
-        select(Account)
-        .join(ApiKey, ApiKey.account_id == Account.id)
-        .where(ApiKey.key_hash == hash_api_key(api_key), ApiKey.revoked_at.is_(None))
-    )
+    account = uow.session.scalar(_BY_API_KEY, {"key_hash": hash_api_key(api_key)})
     if account is None:
         raise AuthFailed()
     if not account.active:
