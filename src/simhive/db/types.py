@@ -1,13 +1,15 @@
-"""Column types: UTC datetimes that survive SQLite."""
+"""Column types: UTC datetimes that survive SQLite; constants and lists in statements."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, DateTime, String, literal
+from sqlalchemy import BindParameter, ColumnElement, DateTime, String, any_, bindparam, literal
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -40,3 +42,18 @@ def fixed(value: str) -> BindParameter[str]:
     predicate, and PostgreSQL cannot once it plans a prepared statement generically.
     """
     return literal(value, String(), literal_execute=True)
+
+
+def among(
+    column: ColumnElement[Any] | QueryableAttribute[Any], name: str, dialect: str
+) -> ColumnElement[bool]:
+    """`column` is one of the values of the list parameter `name`.
+
+    PostgreSQL takes the list as one array (`= ANY(:name)`): the statement's text is the
+    same for any count, so it is neither rendered again per call nor prepared again per
+    count. SQLite has no arrays: an IN list there, rendered per call.
+    """
+    if dialect == "postgresql":
+        item: TypeEngine[Any] = column.type
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(item)))
+    return column.in_(bindparam(name, expanding=True))

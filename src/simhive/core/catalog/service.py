@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, select
 
 from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.catalog.patterns import built_in
 from simhive.core.errors import InvalidParameter, UnknownService
+from simhive.db.types import among
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore
 from simhive.kit.ids import parse_id
@@ -100,7 +101,8 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
     """
     names = unique_names(names)
     keys = [name_key(n) for n in names]
-    found = {s.name_key: s for s in uow.session.scalars(_FIND_SERVICES, {"keys": keys})}
+    query = _find_services(uow.dialect)
+    found = {s.name_key: s for s in uow.session.scalars(query, {"keys": keys})}
     result = []
     for raw, key in zip(names, keys, strict=True):
         if key not in found:
@@ -109,9 +111,9 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
     return result
 
 
-_FIND_SERVICES = select(Service).where(
-    Service.name_key.in_(bindparam("keys", expanding=True)), Service.active.is_(True)
-)
+@lru_cache
+def _find_services(dialect: str) -> Select[Service]:
+    return select(Service).where(among(Service.name_key, "keys", dialect), Service.active.is_(True))
 
 
 def by_order_id(uow: UnitOfWork, raw: str) -> Service:
