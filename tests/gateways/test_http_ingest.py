@@ -198,3 +198,14 @@ def test_a_gateway_stamp_is_read_on_the_sandbox_clock() -> None:
     unstamped, gateway_time = got
     assert unstamped.received_at == clock.now() == wall.now() + timedelta(days=30)
     assert gateway_time.received_at == clock.now() - timedelta(seconds=5)
+
+
+def test_a_stamp_the_sandbox_offset_carries_past_the_year_9999_is_refused() -> None:
+    clock = SandboxClock(lambda: 30 * 86400, refresh_s=3600, wall=FrozenClock())
+    got: list[InboundSMS] = []
+    app = Starlette(routes=http_ingest.routes(TOKEN, clock, got.append))
+    with serve(app) as base:
+        late = post(base, to="12125550100", **{"from": "x"}, text="hi", received_at="253402300799")
+    assert late.status_code == 400
+    assert late.json() == {"error": "received_at must be unix seconds between 1970 and 9999"}
+    assert got == []

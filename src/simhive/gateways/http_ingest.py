@@ -102,7 +102,10 @@ def _received_at(raw: str | None, clock: Clock) -> datetime:
         raise Refused(400, "received_at must be unix seconds") from None
     if not (math.isfinite(seconds) and 0 <= seconds <= MAX_TIMESTAMP):
         raise Refused(400, "received_at must be unix seconds between 1970 and 9999")
-    return from_wall(clock, datetime.fromtimestamp(seconds, tz=UTC))
+    try:
+        return from_wall(clock, datetime.fromtimestamp(seconds, tz=UTC))
+    except OverflowError:  # the sandbox clock's offset carried it past the year 9999
+        raise Refused(400, "received_at must be unix seconds between 1970 and 9999") from None
 
 
 def _sms(fields: dict[str, str], clock: Clock) -> InboundSMS:
