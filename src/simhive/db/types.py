@@ -55,5 +55,9 @@ def among(
     """
     if dialect == "postgresql":
         item: TypeEngine[Any] = column.type
+        if isinstance(item, String):
+            # Without the column's length: a cast to varchar(n) would cut longer values
+            # and let them match what they begin with.
+            item = String()
         return column == any_(bindparam(name, type_=postgresql.ARRAY(item)))
     return column.in_(bindparam(name, expanding=True))
