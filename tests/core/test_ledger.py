@@ -104,6 +104,9 @@ class TestLedgerEntries:
         who = world.customer(db, "capture", credit="5.00")
         with db.uow() as uow:
             hold = ledger.place_hold(uow, account_id=who.id, amount=Decimal("0.75"), reference="a7")
+            other = ledger.place_hold(
+                uow, account_id=who.id, amount=Decimal("0.40"), reference="a8"
+            )
         placed = hold.created_at
         db.clock.advance(60)
         with db.uow() as uow:
@@ -127,8 +130,13 @@ class TestLedgerEntries:
             assert len(entries) == 2  # the credit and the capture
             assert (closed.status, closed.created_at) == (HoldStatus.CAPTURED, placed)
             assert closed.closed_at == db.clock.now()
+            assert (closed.account_id, closed.amount_cents, closed.reference) == (who.id, 75, "a7")
+            untouched = uow.session.get(Hold, other.id)
+            assert untouched is not None
+            assert (untouched.status, untouched.closed_at) == (HoldStatus.OPEN, None)
             assert ledger.unbalanced(uow) == []
         assert world.balance(db, who) == Decimal("4.25")
+        assert world.available(db, who) == Decimal("3.85")  # the other hold still holds
 
     @pytest.mark.parametrize("amount", ["0", "-1.00", "0.001"])
     def test_bad_credits_change_nothing(self, db: Database, amount: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -313,9 +314,10 @@ def place_holds(
         }
         for c in cents
     ]
-    # One Core INSERT … RETURNING, ids in the order given: the ORM's flush of new objects
-    # cost more than the rest of placing a hold. The holds come back as written, kept out
-    # of the session (nothing changes them but `_close_hold`'s statements).
+    # A Core INSERT … RETURNING, ids in the order given (one statement on PostgreSQL, one
+    # per hold on SQLite): the ORM's flush of new objects cost more than the rest of
+    # placing a hold. The holds come back as written, kept out of the session: callers
+    # read their ids, and only statements (a capture, a release) change them later.
     ids = uow.run(_INSERT_HOLDS, rows).scalars().all()
     holds = []
     for row, hold_id in zip(rows, ids, strict=True):
@@ -329,11 +331,12 @@ _INSERT_HOLDS = insert(Hold).returning(Hold.id, sort_by_parameter_order=True)
 
 
 def _close_hold(
-    uow: UnitOfWork, hold_id: int, status: HoldStatus
+    uow: UnitOfWork, hold_id: int, status: HoldStatus, *, at: datetime | None = None
 ) -> Row[int, int, str | None] | None:
     """Close an open hold in one statement; None when it was closed already."""
+    closed_at = at or uow.clock.now()
     return uow.run(  # type: ignore[return-value]
-        _CLOSE_HOLD, {"hold_id": hold_id, "status": status, "closed_at": uow.clock.now()}
+        _CLOSE_HOLD, {"hold_id": hold_id, "status": status, "closed_at": closed_at}
     ).first()
 
 
@@ -367,7 +370,7 @@ def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> i
             return None
         account_id, entry_id = captured.account_id, captured.id
     else:
-        closed = _close_hold(uow, hold_id, HoldStatus.CAPTURED)
+        closed = _close_hold(uow, hold_id, HoldStatus.CAPTURED, at=now)
         if closed is None:
             return None
         account_id = closed.account_id
@@ -387,8 +390,9 @@ def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> i
     return int(entry_id)
 
 
-# No parameter is named after a column of holds: SQLAlchemy would add it to the
-# UPDATE's SET.
+# SQLAlchemy adds every execution parameter named after a column of holds to the
+# UPDATE's SET: the only such names here are the two it sets anyway (status,
+# closed_at), so the entry's own values go by other names (entered_at, kind, memo).
 _CLOSED = (
     update(Hold)
     .where(Hold.id == bindparam("hold_id"), Hold.status == bindparam("open"))
