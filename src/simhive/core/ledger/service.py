@@ -358,7 +358,6 @@ def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> i
             _CAPTURE,
             {
                 "hold_id": hold_id,
-                "open": HoldStatus.OPEN,
                 "status": HoldStatus.CAPTURED,
                 "closed_at": now,
                 "kind": EntryKind.CAPTURE,
@@ -390,16 +389,11 @@ def capture_hold(uow: UnitOfWork, hold_id: int, *, memo: str | None = None) -> i
     return int(entry_id)
 
 
-# SQLAlchemy adds every execution parameter named after a column of holds to the
-# UPDATE's SET: the only such names here are the two it sets anyway (status,
-# closed_at), so the entry's own values go by other names (entered_at, kind, memo).
-_CLOSED = (
-    update(Hold)
-    .where(Hold.id == bindparam("hold_id"), Hold.status == bindparam("open"))
-    .values(status=bindparam("status"), closed_at=bindparam("closed_at"))
-    .returning(Hold.account_id, Hold.amount_cents, Hold.reference)
-    .cte("closed")
-)
+# The hold's closing, as `_close_hold` runs it, feeding the entry's insert. SQLAlchemy
+# adds every execution parameter named after a column of holds to the UPDATE's SET:
+# the only such names here are the two it sets anyway (status, closed_at), so the
+# entry's own values go by other names (entered_at, kind, memo).
+_CLOSED = _CLOSE_HOLD.cte("closed")
 _CAPTURE = (
     insert(LedgerEntry)
     .from_select(
