@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, DateTime, String, any_, bindparam, literal
+from sqlalchemy import ColumnElement, DateTime, String, any_, bindparam, literal_column
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import QueryableAttribute
@@ -34,14 +35,21 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def fixed(value: str) -> BindParameter[str]:
+def fixed(value: str) -> ColumnElement[str]:
     """A constant written into the SQL text instead of sent as a parameter.
 
     A partial index (`WHERE status = 'pending'`) serves a query only when the planner
     can see the constant: SQLite never matches a parameter against the index's
     predicate, and PostgreSQL cannot once it plans a prepared statement generically.
     """
-    return literal(value, String(), literal_execute=True)
+    return literal_column("'" + value.replace("'", "''") + "'", String())
+
+
+def fixed_in(
+    column: ColumnElement[Any] | QueryableAttribute[Any], values: Iterable[str]
+) -> ColumnElement[bool]:
+    """`column` is one of constant `values`, written into the SQL text (see `fixed`)."""
+    return column.in_([fixed(value) for value in values])
 
 
 def among(

@@ -26,7 +26,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental
-from simhive.db.types import fixed
+from simhive.db.types import fixed, fixed_in
 from simhive.db.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ def _held() -> ColumnElement[bool]:
         exists().where(
             Rental.number_id == Number.id,
             Rental.lease_group == Number.lease_group,
-            Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
+            fixed_in(Rental.status, [s.value for s in OPEN_RENTAL_STATUSES]),
         ),
     )
 
@@ -326,7 +326,7 @@ def expire_due(uow: UnitOfWork, *, limit: int = 500) -> int:
         uow.session.scalars(
             select(Activation)
             .where(
-                Activation.status.in_([s.value for s in OPEN_STATUSES]),
+                fixed_in(Activation.status, [s.value for s in OPEN_STATUSES]),
                 Activation.expires_at <= now,
                 or_(~sms_waiting, Activation.expires_at <= now - grace),
             )

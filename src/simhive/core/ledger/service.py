@@ -130,15 +130,17 @@ def available_cents(uow: UnitOfWork, account_id: int) -> int:
 # One statement, so one snapshot: a capture commits its hold's closing and its entry
 # (with the balance the entry moves) together, and is seen whole or not at all.
 _AVAILABLE = select(
-    func.coalesce(
-        select(LedgerBalance.cents)
-        .where(LedgerBalance.account_id == bindparam("account_id"))
-        .scalar_subquery(),
-        0,
-    )
-    - select(func.coalesce(func.sum(Hold.amount_cents), 0))
-    .where(Hold.account_id == bindparam("account_id"), Hold.status == HoldStatus.OPEN)
-    .scalar_subquery()
+    (
+        func.coalesce(
+            select(LedgerBalance.cents)
+            .where(LedgerBalance.account_id == bindparam("account_id"))
+            .scalar_subquery(),
+            0,
+        )
+        - select(func.coalesce(func.sum(Hold.amount_cents), 0))
+        .where(Hold.account_id == bindparam("account_id"), Hold.status == HoldStatus.OPEN)
+        .scalar_subquery()
+    ).label("cents")
 )
 
 

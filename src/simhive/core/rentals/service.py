@@ -36,6 +36,7 @@ from simhive.core.rentals import packages
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental, RentalStatus
 from simhive.core.rotation import plan as rotation_plan
 from simhive.core.rotation import service as rotation
+from simhive.db.types import fixed_in
 from simhive.db.uow import UnitOfWork
 from simhive.kit.ids import parse_id
 from simhive.kit.money import from_cents
@@ -370,7 +371,7 @@ def find(
         .where(
             Number.mdn == normalized,
             Rental.account_id == account.id,
-            Rental.status.in_([s.value for s in OPEN_RENTAL_STATUSES]),
+            fixed_in(Rental.status, [s.value for s in OPEN_RENTAL_STATUSES]),
         )
         .order_by(Rental.id.desc())
         .limit(1)
