@@ -43,10 +43,12 @@ def events_written(db: Database) -> Iterator[list[dict[str, object]]]:
     rows: list[dict[str, object]] = []
 
     def before(
-        _conn: object, _cursor: object, statement: str, _params: object, context: Any, _many: bool
+        _conn: object, _cursor: object, statement: str, params: Any, context: Any, _many: bool
     ) -> None:
+        # A statement run straight on psycopg has no engine context: its parameters
+        # are the ones sent, by name (`simhive.db.direct`).
         if statement.startswith("INSERT INTO events "):
-            rows.extend(context.compiled_parameters)
+            rows.extend(context.compiled_parameters if context is not None else [params])
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:

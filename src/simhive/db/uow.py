@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from sqlalchemy import Connection, CursorResult, Engine, Executable, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from simhive.db import direct
 from simhive.db.engine import sqlite_begin
 from simhive.kit.clock import Clock
 
@@ -33,7 +34,7 @@ def run_core(
     writes keep their order.
     """
     session.flush()
-    return session.connection().execute(statement, params)
+    return direct.run(session.connection(), statement, params)  # type: ignore[no-any-return]
 
 
 @dataclass

@@ -1,0 +1,139 @@
+"""Statements run straight on psycopg answer as the engine would, on both databases.
+
+`UnitOfWork.run` takes `simhive.db.direct` on PostgreSQL and the engine on SQLite: each
+test runs the same statement both ways in one transaction and compares, or checks what
+the engine is known to do (types, errors, rollback).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import bindparam, insert, select, update
+
+from simhive.core.inventory.models import Number
+from simhive.db import direct
+from simhive.db.uow import Database
+from tests.fixtures import world
+
+_ONE = select(Number.id, Number.mdn, Number.online, Number.freed_at).where(
+    Number.mdn == bindparam("mdn")
+)
+_SOME = (
+    select(Number.mdn, Number.created_at)
+    .where(Number.area_code == bindparam("area"))
+    .order_by(Number.mdn)
+)
+_FREE = (
+    update(Number)
+    .where(Number.area_code == bindparam("area"))
+    .values(freed_at=bindparam("freed_at"))
+    .returning(Number.id, Number.freed_at)
+)
+_TOUCH = update(Number).where(Number.area_code == bindparam("area"))
+_RENAME = update(Number).where(Number.id == bindparam("number_id")).values(mdn=bindparam("new"))
+# Every other column has a Python-side default: a statement the engine has to run.
+_ADD = insert(Number)
+
+
+def test_rows_read_as_the_engine_reads_them(db: Database) -> None:
+    mdns = world.numbers(db, 3, area_code="415")
+    with db.uow() as uow:
+        engine = uow.session.connection()
+        ours = uow.run(_ONE, {"mdn": mdns[1]}).first()
+        theirs = engine.execute(_ONE, {"mdn": mdns[1]}).first()
+        assert tuple(ours) == tuple(theirs)
+        assert (ours.mdn, ours.online) == (mdns[1], True)
+        assert ours.freed_at.tzinfo is UTC
+        rows = uow.run(_SOME, {"area": "415"}).all()
+        assert [tuple(r) for r in rows] == [
+            tuple(r) for r in engine.execute(_SOME, {"area": "415"}).all()
+        ]
+        assert [r.mdn for r in rows] == mdns
+        assert all(r.created_at.tzinfo is UTC for r in rows)
+        assert uow.run(_ONE, {"mdn": mdns[0]}).scalar() == theirs.id - 1
+        assert uow.run(_ONE, {"mdn": "19999999999"}).first() is None
+        assert uow.run(_ONE, {"mdn": "19999999999"}).scalar() is None
+        assert uow.run(_SOME, {"area": "415"}).scalars().all() == mdns
+        with pytest.raises(sa.exc.MultipleResultsFound):
+            uow.run(_SOME, {"area": "415"}).scalar_one()
+        with pytest.raises(sa.exc.NoResultFound):
+            uow.run(_SOME, {"area": "999"}).scalar_one()
+
+
+def test_writes_count_their_rows_and_return_utc(db: Database) -> None:
+    world.numbers(db, 3, area_code="415")
+    world.numbers(db, 2, area_code="212", start=10)
+    # A zone far from UTC: what is written and read back is the same instant, in UTC.
+    when = datetime(2026, 3, 1, 23, 30, tzinfo=UTC).astimezone(ZoneInfo("Pacific/Kiritimati"))
+    with db.uow() as uow:
+        freed = uow.run(_FREE, {"area": "415", "freed_at": when}).all()
+        assert len(freed) == 3
+        assert {r.freed_at for r in freed} == {when}
+        assert all(r.freed_at.tzinfo is UTC for r in freed)
+        # Parameters named after columns are set, as the engine sets them.
+        assert uow.run(_TOUCH, {"area": "212", "online": False}).rowcount == 2
+        assert uow.run(_TOUCH, {"area": "999", "online": False}).rowcount == 0
+    with db.uow(write=False) as uow:
+        online = {tuple(r) for r in uow.session.execute(select(Number.area_code, Number.online))}
+        assert online == {("212", False), ("415", True)}
+        stored = uow.session.scalars(select(Number.freed_at).where(Number.area_code == "415"))
+        assert set(stored) == {when}
+
+
+def test_a_naive_datetime_is_refused_and_nothing_changes(db: Database) -> None:
+    world.numbers(db, 1, area_code="415")
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"), db.uow() as uow:
+        uow.run(_FREE, {"area": "415", "freed_at": datetime(2026, 3, 1)})
+    with db.uow(write=False) as uow:
+        assert uow.session.scalar(select(Number.freed_at)) != datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def test_a_constraint_broken_is_the_engines_error_and_rolls_back(db: Database) -> None:
+    first, second = world.numbers(db, 2, area_code="415")
+    with pytest.raises(sa.exc.IntegrityError), db.uow() as uow:
+        number_id = uow.run(_ONE, {"mdn": second}).scalar()
+        uow.run(_RENAME, {"number_id": number_id, "new": "15550001111"})
+        uow.run(_RENAME, {"number_id": number_id - 1, "new": "15550001111"})
+    with db.uow(write=False) as uow:
+        assert list(uow.session.scalars(select(Number.mdn).order_by(Number.id))) == [
+            first,
+            second,
+        ]
+    # The connection that failed is usable again.
+    with db.uow() as uow:
+        assert uow.run(_ONE, {"mdn": first}).first().mdn == first
+
+
+def test_statements_the_engine_must_run_still_run(db: Database) -> None:
+    now = datetime.now(UTC)
+    with db.uow() as uow:
+        # Defaults computed per execution, and several rows at once.
+        uow.run(_ADD, {"mdn": "14155550100", "gateway": "sim", "freed_at": now, "created_at": now})
+        uow.run(
+            _ADD,
+            [
+                {"mdn": f"1415555010{i}", "gateway": "sim", "freed_at": now, "created_at": now}
+                for i in (1, 2)
+            ],
+        )
+        rows = uow.run(_SOME, {"area": ""}).all()
+        assert [r.mdn for r in rows] == ["14155550100", "14155550101", "14155550102"]
+
+
+def test_a_statement_built_per_call_is_compiled_for_itself(db: Database) -> None:
+    """Plans are kept by the statement object: a new one with the old one's id is new."""
+    mdns = world.numbers(db, 3, area_code="415")
+    with db.uow() as uow:
+        for mdn in mdns:
+            built = select(Number.mdn).where(Number.mdn == mdn)
+            assert uow.run(built).scalar() == mdn
+            del built
+        for days in range(3):
+            since = db.clock.now() - timedelta(days=days + 1)
+            built = select(sa.func.count()).where(Number.created_at > since)
+            assert uow.run(built).scalar() == 3
+    assert len(direct._plans) <= direct._MAX_PLANS
