@@ -317,10 +317,14 @@ def place_holds(
         for c in cents
     ]
     # A Core INSERT … RETURNING, ids in the order given (one statement on PostgreSQL, one
-    # per hold on SQLite): the ORM's flush of new objects cost more than the rest of
+    # per hold on SQLite; a single hold, the usual case, the statement without the
+    # engine, `db.direct`): the ORM's flush of new objects cost more than the rest of
     # placing a hold. The holds come back as written, kept out of the session: callers
     # read their ids, and only statements (a capture, a release) change them later.
-    ids = uow.run(_INSERT_HOLDS, rows).scalars().all()
+    if len(rows) == 1:
+        ids = uow.run(_INSERT_HOLD, rows[0]).scalars().all()
+    else:
+        ids = uow.run(_INSERT_HOLDS, rows).scalars().all()
     holds = []
     for row, hold_id in zip(rows, ids, strict=True):
         hold = Hold(id=hold_id, **row)
@@ -329,6 +333,7 @@ def place_holds(
     return holds
 
 
+_INSERT_HOLD = insert(Hold).returning(Hold.id)
 _INSERT_HOLDS = insert(Hold).returning(Hold.id, sort_by_parameter_order=True)
 
 
