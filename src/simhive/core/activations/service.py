@@ -7,7 +7,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
@@ -127,8 +128,7 @@ def request_number(
     )
     for activation, hold in zip(group, holds, strict=True):
         activation.hold_id = hold.id
-    uow.session.add_all(group)
-    uow.session.flush()
+    group = _written(uow, group)
     views = [view(a, s, number, now) for a, s in zip(group, services, strict=True)]
     # 000's multi-service example lists the requests by service name.
     return sorted(views, key=lambda v: v.service.lower()) if len(views) > 1 else views
@@ -148,6 +148,32 @@ def _take_number(
     ):
         raise MdnNotAvailable()
     return number
+
+
+def _written(uow: UnitOfWork, group: list[Activation]) -> list[Activation]:
+    """Insert a request's activations with one Core statement; they come back as written.
+
+    As holds are (`ledger.place_holds`): the ORM's flush of new objects cost more than
+    the rest of writing them. The activations are kept out of the session: the caller
+    only describes them, and later changes are statements of their own.
+    """
+    rows = [{key: getattr(activation, key) for key in _COLUMNS} for activation in group]
+    if len(rows) == 1:
+        ids = uow.run(_INSERT_ACTIVATION, rows[0]).scalars().all()
+    else:
+        ids = uow.run(_INSERT_ACTIVATIONS, rows).scalars().all()
+    written = []
+    for row, activation_id in zip(rows, ids, strict=True):
+        activation = Activation(id=activation_id, **row)
+        make_transient_to_detached(activation)
+        written.append(activation)
+    return written
+
+
+# Every column is given, so no Python-side default is left for the engine to fill in.
+_COLUMNS = tuple(c.key for c in Activation.__table__.columns if c.key != "id")
+_INSERT_ACTIVATION = insert(Activation).returning(Activation.id)
+_INSERT_ACTIVATIONS = insert(Activation).returning(Activation.id, sort_by_parameter_order=True)
 
 
 def _make_bids(
@@ -174,23 +200,46 @@ def recommended_markup(uow: UnitOfWork, service: Service) -> int:
     return min(max(int(top or 0) + 1, uow.settings.markup_min), uow.settings.markup_max)
 
 
-def _own(
-    uow: UnitOfWork, account: Account, activation_id: str | int, *, lock: bool = False
-) -> Activation:
-    try:
-        key = int(str(activation_id).strip())
-    except ValueError:
-        raise UnknownRequest() from None
-    # A write locks the row, so a reject and the SMS that completes the same request
-    # (or the sweep that times it out) happen one after the other, never both.
-    locking = {"key_share": True} if lock else None
-    activation = (
-        uow.session.get(Activation, key, with_for_update=locking) if 0 < key < 2**63 else None
-    )
+def _own(uow: UnitOfWork, account: Account, activation_id: str | int) -> Activation:
+    key = _key(activation_id)
+    activation = uow.session.get(Activation, key) if key is not None else None
     # Another account's id answers exactly like an unknown one.
     if activation is None or activation.account_id != account.id:
         raise UnknownRequest()
     return activation
+
+
+def _own_locked(uow: UnitOfWork, account: Account, activation_id: str | int) -> Activation:
+    """One of the account's activations, its row locked, read by one Core statement.
+
+    The lock makes a reject and the SMS that completes the same request (or the sweep
+    that times it out) happen one after the other, never both. The activation is kept
+    out of the session, as written ones are (`_written`): the caller changes it only
+    through statements (`lifecycle.close`).
+    """
+    key = _key(activation_id)
+    row = uow.run(_LOCK_OWN, {"activation_id": key}).first() if key is not None else None
+    if row is None or row.account_id != account.id:
+        raise UnknownRequest()
+    activation = Activation(**row._asdict())
+    make_transient_to_detached(activation)
+    return activation
+
+
+_LOCK_OWN = (
+    select(*Activation.__table__.columns)
+    .where(Activation.id == bindparam("activation_id"))
+    .with_for_update(key_share=True)
+)
+
+
+def _key(activation_id: str | int) -> int | None:
+    """A request id as a client may write it; None for one no activation can have."""
+    try:
+        key = int(str(activation_id).strip())
+    except ValueError:
+        raise UnknownRequest() from None
+    return key if 0 < key < 2**63 else None
 
 
 def request_status(uow: UnitOfWork, *, account: Account, activation_id: str) -> ActivationView:
@@ -205,7 +254,7 @@ def reject(uow: UnitOfWork, *, account: Account, activation_id: str) -> None:
     Answers nothing: the request is Rejected, and a caller that shows more reads it
     with `request_status` (a reject storm does not pay for a view nobody reads).
     """
-    activation = _own(uow, account, activation_id, lock=True)
+    activation = _own_locked(uow, account, activation_id)
     lifecycle.settle_if_due(uow, activation)
     if activation.status not in (ActivationStatus.RESERVED, ActivationStatus.AWAITING_MDN):
         raise RequestClosed(activation.status)
