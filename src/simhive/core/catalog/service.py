@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.catalog.patterns import built_in
@@ -101,8 +103,13 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
     """
     names = unique_names(names)
     keys = [name_key(n) for n in names]
-    query = _find_services(uow.dialect)
-    found = {s.name_key: s for s in uow.session.scalars(query, {"keys": keys})}
+    found = {}
+    # One Core statement, and the services kept out of the session (callers only read
+    # them): on every request, the ORM's loading cost more than the query.
+    for row in uow.run(_find_services(uow.dialect), {"keys": keys}).all():
+        service = Service(**row._asdict())
+        make_transient_to_detached(service)
+        found[service.name_key] = service
     result = []
     for raw, key in zip(names, keys, strict=True):
         if key not in found:
@@ -112,8 +119,10 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
 
 
 @lru_cache
-def _find_services(dialect: str) -> Select[Service]:
-    return select(Service).where(among(Service.name_key, "keys", dialect), Service.active.is_(True))
+def _find_services(dialect: str) -> Select[Any]:
+    return select(*Service.__table__.columns).where(
+        among(Service.name_key, "keys", dialect), Service.active.is_(True)
+    )
 
 
 def by_order_id(uow: UnitOfWork, raw: str) -> Service:
