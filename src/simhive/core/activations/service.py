@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
@@ -30,6 +29,7 @@ from simhive.core.errors import (
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
+from simhive.db.detached import columns, detached
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents
 from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_number
@@ -162,12 +162,10 @@ def _written(uow: UnitOfWork, group: list[Activation]) -> list[Activation]:
         ids = uow.run(_INSERT_ACTIVATION, rows[0]).scalars().all()
     else:
         ids = uow.run(_INSERT_ACTIVATIONS, rows).scalars().all()
-    written = []
-    for row, activation_id in zip(rows, ids, strict=True):
-        activation = Activation(id=activation_id, **row)
-        make_transient_to_detached(activation)
-        written.append(activation)
-    return written
+    return [
+        detached(Activation, {"id": activation_id, **row})
+        for row, activation_id in zip(rows, ids, strict=True)
+    ]
 
 
 # Every column is given, so no Python-side default is left for the engine to fill in.
@@ -221,13 +219,11 @@ def _own_locked(uow: UnitOfWork, account: Account, activation_id: str | int) -> 
     row = uow.run(_LOCK_OWN, {"activation_id": key}).first() if key is not None else None
     if row is None or row.account_id != account.id:
         raise UnknownRequest()
-    activation = Activation(**row._asdict())
-    make_transient_to_detached(activation)
-    return activation
+    return detached(Activation, row._asdict())
 
 
 _LOCK_OWN = (
-    select(*Activation.__table__.columns)
+    select(*columns(Activation))
     .where(Activation.id == bindparam("activation_id"))
     .with_for_update(key_share=True)
 )

@@ -10,11 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.catalog.models import Service, ServicePrice
 from simhive.core.catalog.patterns import built_in
 from simhive.core.errors import InvalidParameter, UnknownService
+from simhive.db.detached import columns, detached
 from simhive.db.types import among
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore
@@ -107,8 +107,7 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
     # One Core statement, and the services kept out of the session (callers only read
     # them): on every request, the ORM's loading cost more than the query.
     for row in uow.run(_find_services(uow.dialect), {"keys": keys}).all():
-        service = Service(**row._asdict())
-        make_transient_to_detached(service)
+        service = detached(Service, row._asdict())
         found[service.name_key] = service
     result = []
     for raw, key in zip(names, keys, strict=True):
@@ -120,7 +119,7 @@ def find_services(uow: UnitOfWork, names: list[str]) -> list[Service]:
 
 @lru_cache
 def _find_services(dialect: str) -> Select[Any]:
-    return select(*Service.__table__.columns).where(
+    return select(*columns(Service)).where(
         among(Service.name_key, "keys", dialect), Service.active.is_(True)
     )
 

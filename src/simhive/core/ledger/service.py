@@ -21,13 +21,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.sql.dml import Insert
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
 from simhive.core.ledger.amounts import checked_amount
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerBalance, LedgerEntry
+from simhive.db.detached import detached
 from simhive.db.types import UtcDateTime, among
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents, to_cents
@@ -325,12 +325,7 @@ def place_holds(
         ids = uow.run(_INSERT_HOLD, rows[0]).scalars().all()
     else:
         ids = uow.run(_INSERT_HOLDS, rows).scalars().all()
-    holds = []
-    for row, hold_id in zip(rows, ids, strict=True):
-        hold = Hold(id=hold_id, **row)
-        make_transient_to_detached(hold)
-        holds.append(hold)
-    return holds
+    return [detached(Hold, {"id": hold_id, **row}) for row, hold_id in zip(rows, ids, strict=True)]
 
 
 _INSERT_HOLD = insert(Hold).returning(Hold.id)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
@@ -20,6 +20,7 @@ from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals.models import Rental, RentalStatus
+from simhive.db.detached import columns, detached, split
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore_returning
 from simhive.kit.ids import parse_id
@@ -92,9 +93,7 @@ def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
     if new_id is not None:
         # The row as written, kept out of the session: routing writes its outcome with
         # one statement of its own (`_settle`), not through the ORM's flush.
-        message = Message(id=new_id, **values)
-        make_transient_to_detached(message)
-        return message, True
+        return detached(Message, {"id": new_id, **values}), True
     seen = uow.session.scalar(
         select(Message).where(
             Message.gateway == sms.gateway, Message.gateway_ref == sms.gateway_ref
@@ -324,26 +323,33 @@ def _pick(uow: UnitOfWork, message: Message) -> tuple[Activation, Service, Accou
     service it is (the service's sender and text patterns), or to none: an SMS
     that is not recognisably one of them stays unrouted rather than charge the wrong
     request (a second Google SMS must not complete the Amazon request).
-    One query finds the number, its holder's requests, their services and account.
+    One Core statement finds the number, its holder's requests, their services and
+    account; they come back detached (`db.detached`): routing only reads them, and
+    closes the request with statements of its own.
     """
-    rows = uow.session.execute(_PICK, {"mdn": message.to_mdn}).all()
+    rows = uow.run(_PICK, {"mdn": message.to_mdn}).all()
     if not rows:
         return None
-    if len(rows) == 1 and rows[0][3] == 1:
-        return rows[0][0], rows[0][1], rows[0][2]
+    if len(rows) == 1 and rows[0].group_size == 1:
+        return _picked(rows[0])
+    picked = [_picked(row) for row in rows]
     by_service = {
-        service.id: (activation, service, account) for activation, service, account, _ in rows
+        service.id: (activation, service, account) for activation, service, account in picked
     }
     found = catalog.detect(
-        [service for _, service, _, _ in rows], sender=message.sender, text=message.text
+        [service for _, service, _ in picked], sender=message.sender, text=message.text
     )
     if found is not None:
         return by_service[found.id]
     # "Unknown" in a multi-service request takes what no named service claims.
-    for activation, service, account, _ in rows:
+    for activation, service, account in picked:
         if service.name_key in catalog.ANY_SERVICE_NAMES:
             return activation, service, account
     return None
+
+
+def _picked(row: Any) -> tuple[Activation, Service, Account]:
+    return split(Activation, row, "a_"), split(Service, row, "s_"), split(Account, row, "c_")
 
 
 _GROUP_SIZE = (
@@ -353,7 +359,12 @@ _GROUP_SIZE = (
     .scalar_subquery()
 )
 _PICK = (
-    select(Activation, Service, Account, _GROUP_SIZE)
+    select(
+        *columns(Activation, "a_"),
+        *columns(Service, "s_"),
+        *columns(Account, "c_"),
+        _GROUP_SIZE.label("group_size"),
+    )
     .join(Number, Number.id == Activation.number_id)
     .join(Service, Service.id == Activation.service_id)
     .join(Account, Account.id == Activation.account_id)
@@ -364,7 +375,6 @@ _PICK = (
     )
     .order_by(Activation.id)
     .with_for_update(key_share=True, of=Activation)
-    .execution_options(populate_existing=True)
 )
 
 
