@@ -14,6 +14,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
 
+from simhive.core.accounts.models import Account
+from simhive.core.activations import service as activations
+from simhive.core.activations.models import Activation, ActivationStatus
+from simhive.core.catalog import service as catalog
+from simhive.core.catalog.models import Service
 from simhive.core.inventory.models import Number
 from simhive.db import direct
 from simhive.db.uow import Database
@@ -137,3 +142,28 @@ def test_a_statement_built_per_call_is_compiled_for_itself(db: Database) -> None
             built = select(sa.func.count()).where(Number.created_at > since)
             assert uow.run(built).scalar() == 3
     assert len(direct._plans) <= direct._MAX_PLANS
+
+
+def test_entities_handed_out_detached_hold_the_rows_as_stored(db: Database) -> None:
+    """A request's activations are written by Core and read back detached: every column
+    of what the caller holds is what the database holds, and the session has none."""
+    world.service(db, "Google", "0.50")
+    world.numbers(db, 2)
+    who = world.customer(db)
+    with db.uow() as uow:
+        account = uow.session.get(Account, who.id)
+        assert account is not None
+        (made,) = activations.request_number(
+            uow, account=account, request=activations.NumberRequest(services=("Google",))
+        )
+        locked = activations._own_locked(uow, account, made.id)
+        (google,) = catalog.find_services(uow, ["google"])
+        assert locked not in uow.session and google not in uow.session
+    with db.uow(write=False) as uow:
+        stored = uow.session.get(Activation, made.id)
+        service = uow.session.get(Service, google.id)
+        assert stored is not None and service is not None
+        for entity, row in ((locked, stored), (google, service)):
+            for column in type(row).__table__.columns:
+                assert getattr(entity, column.key) == getattr(row, column.key), column.key
+        assert locked.status == ActivationStatus.RESERVED and locked.hold_id is not None
