@@ -78,6 +78,8 @@ def _compile(statement: Executable, names: frozenset[str], dialect: Dialect) -> 
         return None  # Python-side defaults: the engine computes them per execution
     if compiled.literal_execute_params or compiled.post_compile_params:
         return None  # rendered into the text per execution (IN lists)
+    if compiled.escaped_bind_names:
+        return None  # parameter names the driver could not take as they are
     columns = list(getattr(statement, "exported_columns", ()))
     keys = [column.key for column in columns]
     if len(set(keys)) != len(keys) or not all(key and key.isidentifier() for key in keys):
