@@ -167,3 +167,32 @@ def test_entities_handed_out_detached_hold_the_rows_as_stored(db: Database) -> N
             for column in type(row).__table__.columns:
                 assert getattr(entity, column.key) == getattr(row, column.key), column.key
         assert locked.status == ActivationStatus.RESERVED and locked.hold_id is not None
+
+
+def test_what_this_path_cannot_take_goes_to_the_engine(db: Database) -> None:
+    world.numbers(db, 4, area_code="415")
+    # A numeric average, a column named by a keyword, another starting with "_".
+    odd = select(
+        sa.func.avg(Number.id).label("from"), sa.func.count().label("_n"), Number.area_code
+    ).group_by(Number.area_code)
+    with db.uow() as uow:
+        row = uow.run(odd).first()
+        assert (row[1], row[2]) == (4, "415")
+        assert row[0] == uow.session.scalar(select(sa.func.avg(Number.id)))
+
+
+def test_a_connection_lost_mid_transaction_is_given_up(backend: str, db: Database) -> None:
+    if backend != "postgresql":
+        pytest.skip("a PostgreSQL server ends a session; SQLite has none")
+    (mdn,) = world.numbers(db, 1, area_code="415")
+    with pytest.raises(sa.exc.OperationalError) as raised, db.uow() as uow:
+        assert uow.run(_ONE, {"mdn": mdn}).first().mdn == mdn
+        pid = uow.session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with db.engine.connect() as other:
+            other.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)}, 10000)")
+        uow.run(_ONE, {"mdn": mdn})
+    # The error is the statement's, not a failed rollback's, and the pool moved on.
+    assert raised.value.connection_invalidated
+    assert raised.value.statement is not None and "FROM numbers" in raised.value.statement
+    with db.uow() as uow:
+        assert uow.run(_ONE, {"mdn": mdn}).first().mdn == mdn

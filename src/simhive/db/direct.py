@@ -21,6 +21,7 @@ engine's way, unchanged.
 
 from __future__ import annotations
 
+import keyword
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -61,11 +62,20 @@ def _plan(statement: Executable, names: frozenset[str], dialect: Dialect) -> _Pl
         return _plans[key]
     except KeyError:
         pass
-    plan = _compile(statement, names, dialect)
+    try:
+        plan = _compile(statement, names, dialect)
+    except Exception:  # a type or a name this module cannot take: the engine can
+        plan = None
     if len(_plans) >= _MAX_PLANS:
         _plans.clear()
     _plans[key] = plan
     return plan
+
+
+def _attribute(key: str | None) -> bool:
+    if not key:
+        return False
+    return key.isidentifier() and not keyword.iskeyword(key) and not key.startswith("_")
 
 
 def _compile(statement: Executable, names: frozenset[str], dialect: Dialect) -> _Plan | None:
@@ -78,12 +88,12 @@ def _compile(statement: Executable, names: frozenset[str], dialect: Dialect) -> 
         return None  # Python-side defaults: the engine computes them per execution
     if compiled.literal_execute_params or compiled.post_compile_params:
         return None  # rendered into the text per execution (IN lists)
-    if compiled.escaped_bind_names:
-        return None  # parameter names the driver could not take as they are
+    if compiled.escaped_bind_names or statement.get_execution_options():
+        return None  # names the driver cannot take as they are; options for the engine
     columns = list(getattr(statement, "exported_columns", ()))
     keys = [column.key for column in columns]
-    if len(set(keys)) != len(keys) or not all(key and key.isidentifier() for key in keys):
-        return None  # rows are read by column name: each needs one
+    if len(set(keys)) != len(keys) or not all(_attribute(key) for key in keys):
+        return None  # rows are read by column name: each needs one that can be an attribute
     # The types' own conversions, as the engine applies them (UTC datetimes).
     binds = []
     for name, bind in compiled.binds.items():
@@ -124,6 +134,20 @@ class Rows:
             raise exc.MultipleResultsFound("Multiple rows were found when exactly one was required")
         return self._rows[0][0]
 
+    def one(self) -> Any:
+        if len(self._rows) != 1:
+            self.scalar_one()  # raises as the engine does
+        return self._rows[0]
+
+    def one_or_none(self) -> Any:
+        if len(self._rows) > 1:
+            self.scalar_one()
+        return self._rows[0] if self._rows else None
+
+    def scalar_one_or_none(self) -> Any:
+        row = self.one_or_none()
+        return row[0] if row is not None else None
+
     def scalars(self) -> _Scalars:
         return _Scalars(row[0] for row in self._rows)
 
@@ -135,6 +159,9 @@ class _Scalars(list[Any]):
     def all(self) -> list[Any]:
         return self
 
+    def first(self) -> Any:
+        return self[0] if self else None
+
 
 def run(
     connection: Connection,
@@ -142,7 +169,7 @@ def run(
     params: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
 ) -> Any:
     """Run `statement` on the session's connection; straight on psycopg where it can."""
-    if connection.dialect.name != "postgresql" or not isinstance(params, Mapping | None):
+    if not _direct(connection) or not isinstance(params, Mapping | None):
         return connection.execute(statement, params)
     given = params or {}
     plan = _plan(statement, frozenset(given), connection.dialect)
@@ -165,8 +192,18 @@ def run(
         rows = cursor.fetchall() if result is not None and result.status == TUPLES_OK else []
         rowcount = cursor.rowcount
     except psycopg.Error as error:
+        # As the engine does: a connection the server dropped is invalidated, so the
+        # rollback that follows does not try it, and the pool replaces it.
+        lost = connection.dialect.is_disconnect(error, dbapi, cursor)  # type: ignore[arg-type]
+        if lost:
+            connection.invalidate(error)
         raise exc.DBAPIError.instance(
-            plan.sql, values, error, psycopg.Error, dialect=connection.dialect
+            plan.sql,
+            values,
+            error,
+            psycopg.Error,
+            connection_invalidated=lost,
+            dialect=connection.dialect,
         ) from error
     finally:
         cursor.close()
@@ -175,6 +212,15 @@ def run(
     if plan.row is not None:
         rows = [plan.row(row) for row in rows]
     return Rows(rows, rowcount)
+
+
+def _direct(connection: Connection) -> bool:
+    """psycopg, and nothing that needs the engine's own execution (echo, listeners
+    around a statement other than `before_cursor_execute`)."""
+    if connection.dialect.driver != "psycopg" or connection.engine.echo:
+        return False
+    events = connection.dispatch
+    return not (events.after_cursor_execute or events.before_execute or events.after_execute)
 
 
 def _processed(row: tuple[Any, ...], processors: Processors) -> tuple[Any, ...]:

@@ -102,7 +102,7 @@ def _unwritten(uow: UnitOfWork, account_id: int) -> int:
 @functools.cache
 def _sum_entries(dialect: str) -> Select[int]:
     # By account too: SQLite may give a rolled-back entry's id to a later one.
-    return select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0)).where(
+    return select(func.coalesce(func.sum(LedgerEntry.amount_cents), 0).label("cents")).where(
         LedgerEntry.account_id == bindparam("account_id"), among(LedgerEntry.id, "ids", dialect)
     )
 
