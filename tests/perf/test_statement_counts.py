@@ -91,6 +91,28 @@ def test_request(db: Database, api: tuple[httpx.Client, dict[str, str]]) -> None
     assert len(statements) <= 7, statements
 
 
+def test_a_request_on_a_gateway_that_hears_of_reservations(
+    db: Database, settings: Settings
+) -> None:
+    world.service(db, "Google", "0.50")
+    world.numbers(db, 20)
+    alice = world.customer(db)
+    config = settings.model_copy(update={"ingest_token": TOKEN, "reservation_notices": "simulator"})
+    noticed = Database(db.engine, db.clock, config)
+    auth = {"user": alice.username, "api_key": alice.api_key}
+    with (
+        serve(create_app(config, db=noticed, run_worker=False)) as base,
+        httpx.Client(base_url=base) as client,
+    ):
+        reserve(client, auth)
+        with counted(db) as statements:
+            reserve(client, auth)
+    # The request's own statements, and the notice queued for the gateway: the
+    # service the notice names is the one the request already read.
+    assert len(statements) <= 8, statements
+    assert any("INSERT INTO events" in s for s in statements.seen), statements
+
+
 def test_reject(db: Database, api: tuple[httpx.Client, dict[str, str]]) -> None:
     client, auth = api
     rid, _ = reserve(client, auth)

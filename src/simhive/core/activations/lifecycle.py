@@ -49,8 +49,18 @@ def settle_if_due(uow: UnitOfWork, activation: Activation) -> None:
         close(uow, activation, ActivationStatus.TIMED_OUT)
 
 
-def reserve(uow: UnitOfWork, activation: Activation, number: Number, *, markup: int) -> None:
-    """Give a leased number to an activation; its SMS clock starts now."""
+def reserve(
+    uow: UnitOfWork,
+    activation: Activation,
+    number: Number,
+    *,
+    markup: int,
+    service: Service | None = None,
+) -> None:
+    """Give a leased number to an activation; its SMS clock starts now.
+
+    `service` is the activation's, when the caller has it (read otherwise).
+    """
     now = uow.clock.now()
     activation.number_id = number.id
     activation.status = ActivationStatus.RESERVED
@@ -60,8 +70,9 @@ def reserve(uow: UnitOfWork, activation: Activation, number: Number, *, markup: 
     # Gateways that asked to hear of reservations (the simulator, to answer with the
     # service's SMS) get a notice addressed to the gateway that owns the number.
     if number.gateway in uow.settings.reservation_notice_gateways:
-        service = uow.session.get(Service, activation.service_id)
-        assert service is not None
+        if service is None:
+            service = uow.session.get(Service, activation.service_id)
+        assert service is not None and service.id == activation.service_id
         events.enqueue_gateway(
             uow,
             gateway=number.gateway,

@@ -116,8 +116,8 @@ def request_number(
         for service in services
     ]
     if number is not None:
-        for activation in group:
-            lifecycle.reserve(uow, activation, number, markup=0)
+        for activation, service in zip(group, services, strict=True):
+            lifecycle.reserve(uow, activation, number, markup=0, service=service)
     else:
         _make_bids(uow, group, services, markup=request.markup if len(services) == 1 else None)
     holds = ledger.place_holds(
