@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import bindparam, insert, select, update
 
-from simhive.core.accounts.models import Account
 from simhive.core.activations import service as activations
 from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.core.catalog import service as catalog
@@ -149,10 +148,8 @@ def test_entities_handed_out_detached_hold_the_rows_as_stored(db: Database) -> N
     of what the caller holds is what the database holds, and the session has none."""
     world.service(db, "Google", "0.50")
     world.numbers(db, 2)
-    who = world.customer(db)
+    account = world.account(db, world.customer(db))
     with db.uow() as uow:
-        account = uow.session.get(Account, who.id)
-        assert account is not None
         (made,) = activations.request_number(
             uow, account=account, request=activations.NumberRequest(services=("Google",))
         )

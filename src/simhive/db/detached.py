@@ -9,13 +9,15 @@ own (`set_committed_value` after an UPDATE), is given one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Label
+from sqlalchemy import Insert, Label, insert
 from sqlalchemy.orm import make_transient_to_detached
 
 from simhive.db.base import Base
+from simhive.db.uow import UnitOfWork
 
 M = TypeVar("M", bound=Base)
 
@@ -25,6 +27,28 @@ def detached(model: type[M], values: Mapping[str, Any]) -> M:
     entity = model(**values)
     make_transient_to_detached(entity)
     return entity
+
+
+def inserted(uow: UnitOfWork, model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:
+    """Insert rows of `model` (every column but the id given) with one Core statement;
+    the entities as written, detached, in the order of the rows.
+
+    One row, the usual case, is a plain `INSERT … RETURNING` (straight on psycopg,
+    `db.direct`); several are one statement on PostgreSQL, one per row on SQLite.
+    """
+    one, many = _inserts(model)
+    result = uow.run(one, rows[0]) if len(rows) == 1 else uow.run(many, rows)
+    ids = result.scalars().all()
+    return [detached(model, {"id": new_id, **row}) for row, new_id in zip(rows, ids, strict=True)]
+
+
+@functools.cache
+def _inserts(model: type[Base]) -> tuple[Insert, Insert]:
+    new_id = model.__table__.c.id
+    return (
+        insert(model).returning(new_id),
+        insert(model).returning(new_id, sort_by_parameter_order=True),
+    )
 
 
 def columns(model: type[Base], prefix: str = "") -> list[Label[Any]]:

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy import bindparam, func, select
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
@@ -29,7 +29,7 @@ from simhive.core.errors import (
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
-from simhive.db.detached import columns, detached
+from simhive.db.detached import columns, detached, inserted
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents
 from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_number
@@ -158,20 +158,11 @@ def _written(uow: UnitOfWork, group: list[Activation]) -> list[Activation]:
     only describes them, and later changes are statements of their own.
     """
     rows = [{key: getattr(activation, key) for key in _COLUMNS} for activation in group]
-    if len(rows) == 1:
-        ids = uow.run(_INSERT_ACTIVATION, rows[0]).scalars().all()
-    else:
-        ids = uow.run(_INSERT_ACTIVATIONS, rows).scalars().all()
-    return [
-        detached(Activation, {"id": activation_id, **row})
-        for row, activation_id in zip(rows, ids, strict=True)
-    ]
+    return inserted(uow, Activation, rows)
 
 
 # Every column is given, so no Python-side default is left for the engine to fill in.
 _COLUMNS = tuple(c.key for c in Activation.__table__.columns if c.key != "id")
-_INSERT_ACTIVATION = insert(Activation).returning(Activation.id)
-_INSERT_ACTIVATIONS = insert(Activation).returning(Activation.id, sort_by_parameter_order=True)
 
 
 def _make_bids(

@@ -27,7 +27,7 @@ from simhive.core.accounts.models import Account
 from simhive.core.errors import InsufficientFunds, InvalidParameter
 from simhive.core.ledger.amounts import checked_amount
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerBalance, LedgerEntry
-from simhive.db.detached import detached
+from simhive.db.detached import inserted
 from simhive.db.types import UtcDateTime, among
 from simhive.db.uow import UnitOfWork
 from simhive.kit.money import from_cents, to_cents
@@ -316,20 +316,10 @@ def place_holds(
         }
         for c in cents
     ]
-    # A Core INSERT … RETURNING, ids in the order given (one statement on PostgreSQL, one
-    # per hold on SQLite; a single hold, the usual case, the statement without the
-    # engine, `db.direct`): the ORM's flush of new objects cost more than the rest of
-    # placing a hold. The holds come back as written, kept out of the session: callers
-    # read their ids, and only statements (a capture, a release) change them later.
-    if len(rows) == 1:
-        ids = uow.run(_INSERT_HOLD, rows[0]).scalars().all()
-    else:
-        ids = uow.run(_INSERT_HOLDS, rows).scalars().all()
-    return [detached(Hold, {"id": hold_id, **row}) for row, hold_id in zip(rows, ids, strict=True)]
-
-
-_INSERT_HOLD = insert(Hold).returning(Hold.id)
-_INSERT_HOLDS = insert(Hold).returning(Hold.id, sort_by_parameter_order=True)
+    # Written by Core, not by the ORM's flush of new objects, which cost more than the
+    # rest of placing a hold. The holds come back kept out of the session: callers read
+    # their ids, and only statements (a capture, a release) change them later.
+    return inserted(uow, Hold, rows)
 
 
 def _close_hold(
