@@ -20,6 +20,7 @@ from simhive.core.events import service as events
 from simhive.core.events.models import EventKind
 from simhive.db.uow import Database
 from simhive.settings import Settings
+from simhive.worker.runner import Worker
 from tests.fixtures import world
 from tests.fixtures.servers import serve
 
@@ -177,3 +178,23 @@ def test_claims_and_records_cost_the_same_for_one_event_or_fifty(
     # the attempt log, then one UPDATE for the delivered ones (failures, which are few,
     # cost a read and an update each: their next try depends on the event's history)
     assert len(recording) <= 2, recording
+
+
+def test_an_idle_worker_pass_reads_once_per_sweep(
+    db: Database, api: tuple[httpx.Client, dict[str, str]]
+) -> None:
+    client, auth = api
+    reserve(client, auth)  # an open request, not yet due: the sweep must look and pass
+    worker = Worker(db)
+    try:
+        worker.run_pending()
+        with counted(db) as statements:
+            worker.run_pending()
+    finally:
+        worker.stop()
+    # Several times a second, with nothing to do: requests past their deadline,
+    # rentals due, gateways with slots, messages to route again, events due.
+    assert len(statements) <= 5, statements
+    assert all(s.lstrip().upper().startswith(("SELECT", "WITH")) for s in statements.seen), (
+        statements
+    )

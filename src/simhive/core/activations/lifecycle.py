@@ -10,8 +10,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, bindparam, exists, or_, select, update
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, exists, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -26,6 +27,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental
+from simhive.db.detached import columns, detached
 from simhive.db.types import fixed, fixed_in
 from simhive.db.uow import UnitOfWork
 
@@ -320,38 +322,49 @@ def expire_due(uow: UnitOfWork, *, limit: int = 500) -> int:
     A request whose SMS arrived in time but is still waiting to be routed (routing
     failed and is being retried) is left open for a grace period, so that SMS can
     still complete it.
+
+    The worker asks several times a second, and most of the time nothing is due: the
+    question is one statement built once, and the requests come back detached (they
+    change only through `close`'s statements).
     """
     now = uow.clock.now()
     grace = timedelta(seconds=uow.settings.stranded_grace_s)
+    rows = uow.run(_EXPIRE_DUE, {"now": now, "cut": now - grace, "limit": limit}).all()
+    expired = 0
+    for row in rows:
+        activation = detached(Activation, row._asdict())
+        if _contained(uow, "expiring request", activation.id, partial(_expire, uow, activation)):
+            expired += 1
+    return expired
+
+
+def _expire_due() -> Select[Any]:
+    now: BindParameter[datetime] = bindparam("now")
     sms_waiting = (
         exists()
         .where(
-            Message.status == MessageStatus.RECEIVED,
+            Message.status == fixed(MessageStatus.RECEIVED),
             Message.to_mdn
             == select(Number.mdn).where(Number.id == Activation.number_id).scalar_subquery(),
             Message.received_at <= Activation.expires_at,
         )
         .correlate(Activation)
     )
-    due = list(
-        uow.session.scalars(
-            select(Activation)
-            .where(
-                fixed_in(Activation.status, [s.value for s in OPEN_STATUSES]),
-                Activation.expires_at <= now,
-                or_(~sms_waiting, Activation.expires_at <= now - grace),
-            )
-            .order_by(Activation.expires_at)
-            .limit(limit)
-            # Rows being completed or rejected right now are left for the next sweep.
-            .with_for_update(skip_locked=True, key_share=True)
+    return (
+        select(*columns(Activation))
+        .where(
+            fixed_in(Activation.status, [s.value for s in OPEN_STATUSES]),
+            Activation.expires_at <= now,
+            or_(~sms_waiting, Activation.expires_at <= bindparam("cut")),
         )
+        .order_by(Activation.expires_at)
+        .limit(bindparam("limit"))
+        # Rows being completed or rejected right now are left for the next sweep.
+        .with_for_update(skip_locked=True, key_share=True)
     )
-    expired = 0
-    for activation in due:
-        if _contained(uow, "expiring request", activation.id, partial(_expire, uow, activation)):
-            expired += 1
-    return expired
+
+
+_EXPIRE_DUE = _expire_due()
 
 
 def _expire(uow: UnitOfWork, activation: Activation) -> bool:

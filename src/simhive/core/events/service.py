@@ -10,12 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import BindParameter, Select, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
 from simhive.core.events.models import Event, EventAttempt, EventKind, EventStatus
-from simhive.db.types import fixed
+from simhive.db.types import among, fixed
 from simhive.db.uow import UnitOfWork
 
 # The webhook events core emits: domain facts, worded by each dialect when delivered.
@@ -194,48 +204,51 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
     """
     now = uow.clock.now()
     bound = uow.settings.webhook_account_claims
-    query = _claim_statement(uow.dialect)
+    query, claim = _claim_statements(uow.dialect)
     params = {"now": now, "bound": bound, "kinds": list(kinds), "limit": limit}
     room: dict[int, int] = {}
     rows = []
-    for event, secret, already in uow.session.execute(query, params).all():
-        if event.account_id is not None:
-            left = room.setdefault(event.account_id, bound - int(already))
+    for row in uow.run(query, params).all():
+        if row.account_id is not None:
+            left = room.setdefault(row.account_id, bound - int(row.held))
             if left <= 0:
                 continue
-            room[event.account_id] = left - 1
-        rows.append((event, secret))
+            room[row.account_id] = left - 1
+        rows.append(row)
     if not rows:
         return []
     token = uuid.uuid4().hex
     # One UPDATE for the whole batch, not one per event.
     uow.run(
-        _CLAIM,
+        claim,
         {
-            "ids": [event.id for event, _ in rows],
+            "ids": [row.id for row in rows],
             "until": now + timedelta(seconds=uow.settings.worker_claim_s),
             "token": token,
         },
     )
     return [
         ClaimedEvent(
-            id=event.id,
-            public_id=event.public_id,
-            kind=event.kind,
-            event_type=event.event_type,
-            target=event.target,
-            payload=json.loads(event.payload),
-            attempt=event.attempts + 1,
-            secret=secret,
+            id=row.id,
+            public_id=row.public_id,
+            kind=row.kind,
+            event_type=row.event_type,
+            target=row.target,
+            payload=json.loads(row.payload),
+            attempt=row.attempts + 1,
+            secret=row.secret,
             token=token,
         )
-        for event, secret in rows
+        for row in rows
     ]
 
 
 @functools.cache
-def _claim_statement(dialect: str) -> Select[Event, str | None, int]:
-    """The due events in order, with their accounts' secrets and claims already held."""
+def _claim_statements(dialect: str) -> tuple[Executable, Executable]:
+    """The due events in order, with their accounts' secrets and the claims each account
+    holds already; and the claim of the chosen ones. Built once per dialect; the worker
+    runs the first several times a second, mostly to find nothing due.
+    """
     now: BindParameter[datetime] = bindparam("now")
     pending = fixed(EventStatus.PENDING)
     held = (
@@ -250,17 +263,27 @@ def _claim_statement(dialect: str) -> Select[Event, str | None, int]:
         .cte("held")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    taken = func.coalesce(held.c.held, 0)
     query = (
-        select(Event, Account.webhook_secret, taken)
+        select(
+            Event.id,
+            Event.public_id,
+            Event.kind,
+            Event.event_type,
+            Event.target,
+            Event.payload,
+            Event.attempts,
+            Event.account_id,
+            Account.webhook_secret.label("secret"),
+            func.coalesce(held.c.held, 0).label("held"),
+        )
         .outerjoin(held, held.c.account_id == Event.account_id)
         .outerjoin(Account, Account.id == Event.account_id)
         .where(
             Event.status == pending,
             Event.next_attempt_at <= now,
-            Event.kind.in_(bindparam("kinds", expanding=True)),
+            among(Event.kind, "kinds", dialect),
             or_(Event.claimed_until.is_(None), Event.claimed_until < now),
-            taken < bindparam("bound"),
+            func.coalesce(held.c.held, 0) < bindparam("bound"),
         )
         .order_by(Event.next_attempt_at, Event.id)
         .limit(bindparam("limit"))
@@ -268,19 +291,17 @@ def _claim_statement(dialect: str) -> Select[Event, str | None, int]:
     if dialect == "postgresql":
         # PostgreSQL re-checks the conditions on a row another worker claimed while
         # this query waited, and then skips it.
-        query = query.with_for_update(skip_locked=True, of=Event)
-    return query
-
-
-_CLAIM = (
-    update(Event)
-    .where(Event.id.in_(bindparam("ids", expanding=True)))
-    .values(
-        claimed_until=bindparam("until"),
-        claim_token=bindparam("token"),
-        attempts=Event.attempts + 1,
+        query = query.with_for_update(skip_locked=True, of=Event.__table__)
+    claim = (
+        update(Event)
+        .where(among(Event.id, "ids", dialect))
+        .values(
+            claimed_until=bindparam("until"),
+            claim_token=bindparam("token"),
+            attempts=Event.attempts + 1,
+        )
     )
-)
+    return query, claim
 
 
 def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> int:

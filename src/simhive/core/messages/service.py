@@ -21,6 +21,7 @@ from simhive.core.inventory.models import Number
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals.models import Rental, RentalStatus
 from simhive.db.detached import columns, detached, split
+from simhive.db.types import fixed
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore_returning
 from simhive.kit.ids import parse_id
@@ -513,14 +514,14 @@ def pending_messages(uow: UnitOfWork, *, limit: int = 100) -> list[int]:
     Each failure pushes a message's next try later, so messages that keep failing
     never hold back the ones behind them.
     """
-    return list(
-        uow.session.scalars(
-            select(Message.id)
-            .where(
-                Message.status == MessageStatus.RECEIVED,
-                Message.next_route_at <= uow.clock.now(),
-            )
-            .order_by(Message.next_route_at, Message.id)
-            .limit(limit)
-        )
+    return list(uow.run(_PENDING, {"now": uow.clock.now(), "limit": limit}).scalars().all())
+
+
+_PENDING = (
+    select(Message.id)
+    .where(
+        Message.status == fixed(MessageStatus.RECEIVED), Message.next_route_at <= bindparam("now")
     )
+    .order_by(Message.next_route_at, Message.id)
+    .limit(bindparam("limit"))
+)

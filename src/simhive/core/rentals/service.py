@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from simhive.core.accounts.models import Account
 from simhive.core.activations import lifecycle
@@ -36,7 +36,7 @@ from simhive.core.rentals import packages
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental, RentalStatus
 from simhive.core.rotation import plan as rotation_plan
 from simhive.core.rotation import service as rotation
-from simhive.db.types import fixed_in
+from simhive.db.types import fixed, fixed_in
 from simhive.db.uow import UnitOfWork
 from simhive.kit.ids import parse_id
 from simhive.kit.money import from_cents
@@ -501,22 +501,30 @@ def forward(uow: UnitOfWork, *, rental: Rental, destination: str) -> str:
 
 def renew_due(uow: UnitOfWork, *, limit: int = 100) -> int:
     """At expiry: renew with autorenew and funds (a new id), else end the rental."""
-    now = uow.clock.now()
-    query = (
-        select(Rental)
-        .where(Rental.status == RentalStatus.ACTIVE, Rental.expires_at <= now)
-        .order_by(Rental.expires_at)
-        .limit(limit)
-    )
-    if uow.dialect == "postgresql":
-        # Two workers never take the same rental: one renewal per expiry.
-        query = query.with_for_update(skip_locked=True, key_share=True)
+    # The worker asks several times a second and most of the time none is due: the
+    # question is one statement built once; the rentals are loaded only when some are.
+    # On PostgreSQL it also locks them: two workers never take the same rental.
+    due = uow.run(_DUE, {"now": uow.clock.now(), "limit": limit}).scalars().all()
+    if not due:
+        return 0
+    rentals = uow.session.scalars(
+        select(Rental).where(Rental.id.in_(due)).order_by(Rental.expires_at, Rental.id)
+    ).all()
     done = 0
-    for rental in uow.session.scalars(query).all():
+    for rental in rentals:
         with uow.session.begin_nested():
             _renew_or_end(uow, rental)
         done += 1
     return done
+
+
+_DUE = (
+    select(Rental.id)
+    .where(Rental.status == fixed(RentalStatus.ACTIVE), Rental.expires_at <= bindparam("now"))
+    .order_by(Rental.expires_at, Rental.id)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True, key_share=True)
+)
 
 
 def _renew_or_end(uow: UnitOfWork, rental: Rental) -> None:

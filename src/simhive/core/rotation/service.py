@@ -144,7 +144,10 @@ def rotating(uow: UnitOfWork, gateway: str) -> bool:
 
 def gateways(uow: UnitOfWork) -> list[str]:
     """The gateways with slots."""
-    return list(uow.session.scalars(select(GatewaySlots.gateway).order_by(GatewaySlots.gateway)))
+    return list(uow.run(_GATEWAYS).scalars().all())
+
+
+_GATEWAYS = select(GatewaySlots.gateway).order_by(GatewaySlots.gateway)
 
 
 def due(uow: UnitOfWork, *, gateway: str) -> bool:
