@@ -39,6 +39,13 @@ _FREE = (
 )
 _TOUCH = update(Number).where(Number.area_code == bindparam("area"))
 _RENAME = update(Number).where(Number.id == bindparam("number_id")).values(mdn=bindparam("new"))
+# A value written into the statement: SQLAlchemy names it after its column.
+_OFFLINE = (
+    update(Number)
+    .where(Number.area_code == bindparam("area"))
+    .values(online=False, online_until=None)
+    .returning(Number.online_until)
+)
 # Every other column has a Python-side default: a statement the engine has to run.
 _ADD = insert(Number)
 
@@ -86,6 +93,18 @@ def test_writes_count_their_rows_and_return_utc(db: Database) -> None:
         assert online == {("212", False), ("415", True)}
         stored = uow.session.scalars(select(Number.freed_at).where(Number.area_code == "415"))
         assert set(stored) == {when}
+
+
+def test_values_written_into_the_statement_take_their_columns_types(db: Database) -> None:
+    world.numbers(db, 2, area_code="415")
+    until = datetime(2026, 3, 1, 12, tzinfo=UTC)
+    with db.uow() as uow:
+        uow.session.execute(update(Number).values(online_until=until))
+    with db.uow() as uow:
+        assert uow.run(_OFFLINE, {"area": "415"}).scalars().all() == [None, None]
+    with db.uow(write=False) as uow:
+        stored = uow.session.execute(select(Number.online, Number.online_until)).all()
+        assert [tuple(r) for r in stored] == [(False, None), (False, None)]
 
 
 def test_a_naive_datetime_is_refused_and_nothing_changes(db: Database) -> None:

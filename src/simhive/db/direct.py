@@ -95,18 +95,20 @@ def _compile(statement: Executable, names: frozenset[str], dialect: Dialect) -> 
     if len(set(keys)) != len(keys) or not all(_attribute(key) for key in keys):
         return None  # rows are read by column name: each needs one that can be an attribute
     # The types' own conversions, as the engine applies them (UTC datetimes).
-    binds = []
-    for name, bind in compiled.binds.items():
+    # By the name each parameter has in the statement: a value written into the SET
+    # (`values(column=None)`) is an anonymous parameter that takes the column's name.
+    binds = {}
+    for bind in compiled.binds.values():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
-            binds.append((name, process))
+            binds[compiled.bind_names[bind]] = process
     results = []
     for i, column in enumerate(columns):
         process = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if process is not None:
             results.append((i, process))
     row = namedtuple("Row", keys)._make if keys else None  # type: ignore[attr-defined]  # noqa: PYI024
-    return _Plan(statement, str(compiled), compiled, tuple(binds), tuple(results), row)
+    return _Plan(statement, str(compiled), compiled, tuple(binds.items()), tuple(results), row)
 
 
 class Rows:
