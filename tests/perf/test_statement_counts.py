@@ -156,7 +156,7 @@ def test_a_routed_sms(db: Database, backend: str, api: tuple[httpx.Client, dict[
 
 
 def test_claims_and_records_cost_the_same_for_one_event_or_fifty(
-    db: Database, api: tuple[httpx.Client, dict[str, str]]
+    db: Database, backend: str, api: tuple[httpx.Client, dict[str, str]]
 ) -> None:
     client, auth = api
     for n in range(10):
@@ -175,9 +175,10 @@ def test_claims_and_records_cost_the_same_for_one_event_or_fifty(
     with counted(db) as recording, db.uow() as uow:
         statuses = events.record_attempts(uow, attempts)
     assert statuses == ["delivered"] * 10
-    # the attempt log, then one UPDATE for the delivered ones (failures, which are few,
-    # cost a read and an update each: their next try depends on the event's history)
-    assert len(recording) <= 2, recording
+    # the attempt log, then one UPDATE for the delivered ones; on PostgreSQL the log is
+    # written in the UPDATE's WITH (failures, which are few, cost a read and an update
+    # each: their next try depends on the event's history)
+    assert len(recording) <= (1 if backend == "postgresql" else 2), recording
 
 
 def test_an_idle_worker_pass_reads_once_per_sweep(

@@ -11,9 +11,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import (
+    BigInteger,
     BindParameter,
+    Boolean,
     Executable,
+    Integer,
+    String,
     bindparam,
+    column,
     func,
     insert,
     or_,
@@ -21,11 +26,12 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects import postgresql
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import NotFound
 from simhive.core.events.models import Event, EventAttempt, EventKind, EventStatus
-from simhive.db.types import among, fixed
+from simhive.db.types import UtcDateTime, among, fixed
 from simhive.db.uow import UnitOfWork
 
 # The webhook events core emits: domain facts, worded by each dialect when delivered.
@@ -365,6 +371,75 @@ _DELIVERED = (
 )
 
 
+@functools.cache
+def _record_statement() -> Executable:
+    """PostgreSQL: attempts logged and the delivered ones settled, in one statement.
+
+    The attempts come as one array per field, unnested into rows (`made`): the log's
+    insert reads them in a data-modifying WITH, and the UPDATE settles the successful
+    ones whose claim is still the one they were made under. The parameters are not named
+    after columns of events (SQLAlchemy would add those to the SET).
+    """
+    made = (
+        func.unnest(
+            bindparam("m_ids", type_=postgresql.ARRAY(BigInteger)),
+            bindparam("m_attempts", type_=postgresql.ARRAY(Integer)),
+            bindparam("m_codes", type_=postgresql.ARRAY(Integer)),
+            bindparam("m_errors", type_=postgresql.ARRAY(String)),
+            bindparam("m_durations", type_=postgresql.ARRAY(Integer)),
+            bindparam("m_tokens", type_=postgresql.ARRAY(String)),
+            bindparam("m_oks", type_=postgresql.ARRAY(Boolean)),
+        )
+        .table_valued(
+            column("event_id", BigInteger),
+            column("attempt", Integer),
+            column("status_code", Integer),
+            column("error", String),
+            column("duration_ms", Integer),
+            column("token", String),
+            column("ok", Boolean),
+        )
+        .render_derived(name="made")
+    )
+    now: BindParameter[datetime] = bindparam("now", type_=UtcDateTime)
+    logged = (
+        insert(EventAttempt)
+        .from_select(
+            ["event_id", "attempt", "attempted_at", "status_code", "error", "duration_ms"],
+            select(
+                made.c.event_id,
+                made.c.attempt,
+                now,
+                made.c.status_code,
+                made.c.error,
+                made.c.duration_ms,
+            ),
+        )
+        .cte("logged")
+    )
+    return (
+        update(Event)
+        .where(
+            Event.id == made.c.event_id,
+            Event.claim_token == made.c.token,
+            made.c.ok,
+            Event.status == fixed(EventStatus.PENDING),
+        )
+        .values(
+            status=fixed(EventStatus.DELIVERED),
+            finished_at=now,
+            claimed_until=None,
+            claim_token=None,
+        )
+        .returning(Event.id)
+        .add_cte(logged)
+    )
+
+
+def _error(attempt: Attempt) -> str | None:
+    return (attempt.error or "")[:500] or None
+
+
 def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | None]:
     """Log attempts and decide what happens next to each event; their new statuses.
 
@@ -372,7 +447,7 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
     claim that was lost (another worker claimed the event since) is logged and
     changes nothing, so it never overwrites a delivered outcome; its status is None.
     At most three statements for any number of attempts (each event once per call):
-    the log, the delivered ones, the failed ones.
+    the log, the delivered ones, the failed ones; on PostgreSQL the first two are one.
     """
     ids = [a.event_id for a in attempts]
     if len(set(ids)) != len(ids):
@@ -380,25 +455,42 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
     if not attempts:
         return []
     now = uow.clock.now()
-    uow.run(
-        _INSERT_ATTEMPT,
-        [
-            {
-                "event_id": a.event_id,
-                "attempt": a.attempt,
-                "attempted_at": now,
-                "status_code": a.status_code,
-                "error": (a.error or "")[:500] or None,
-                "duration_ms": a.duration_ms,
-            }
-            for a in attempts
-        ],
-    )
     decided: dict[int, str] = {}
-    held = [(a.event_id, a.token) for a in attempts if a.ok]
-    if held:
-        delivered = uow.run(_DELIVERED, {"held": held, "now": now})
+    if uow.dialect == "postgresql":
+        # The log and the delivered ones in one statement, of one text for any count.
+        delivered = uow.run(
+            _record_statement(),
+            {
+                "now": now,
+                "m_ids": ids,
+                "m_attempts": [a.attempt for a in attempts],
+                "m_codes": [a.status_code for a in attempts],
+                "m_errors": [_error(a) for a in attempts],
+                "m_durations": [a.duration_ms for a in attempts],
+                "m_tokens": [a.token for a in attempts],
+                "m_oks": [a.ok for a in attempts],
+            },
+        )
         decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
+    else:
+        uow.run(
+            _INSERT_ATTEMPT,
+            [
+                {
+                    "event_id": a.event_id,
+                    "attempt": a.attempt,
+                    "attempted_at": now,
+                    "status_code": a.status_code,
+                    "error": _error(a),
+                    "duration_ms": a.duration_ms,
+                }
+                for a in attempts
+            ],
+        )
+        held = [(a.event_id, a.token) for a in attempts if a.ok]
+        if held:
+            delivered = uow.run(_DELIVERED, {"held": held, "now": now})
+            decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
     failed = [a for a in attempts if not a.ok]
     if failed:
         # Failures are few: each event's next try depends on its kind and history.
