@@ -94,18 +94,51 @@ def cpu_seconds(root: int) -> float:
     return total
 
 
-class Meter:
-    """Server CPU per operation: the servers' CPU time spent while a measure ran."""
+def database_cpu() -> dict[int, float]:
+    """CPU time so far of each PostgreSQL process on this machine, by process id."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    spent = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, fields = text[text.find("(") + 1 : text.rfind(")")], text.rsplit(")", 1)[1].split()
+        if name == "postgres":
+            spent[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return spent
 
-    def __init__(self, servers: list[subprocess.Popen[bytes]]) -> None:
+
+def generator_cpu() -> float:
+    """CPU time of this process (the load generator and the webhook receiver) and of the
+    children it has waited for (wrk)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+class Meter:
+    """CPU per operation while a measure ran: the servers', and, since all share the same
+    cores, PostgreSQL's (its processes alive at the end) and the load generator's."""
+
+    def __init__(self, servers: list[subprocess.Popen[bytes]], database: bool) -> None:
         self.pids = [process.pid for process in servers]
+        self.database = database
 
     def __call__(self, measure: Callable[[], Figure]) -> Figure:
         before = sum(cpu_seconds(pid) for pid in self.pids)
+        db_before = database_cpu() if self.database else {}
+        generator_before = generator_cpu()
         figure = measure()
         spent = sum(cpu_seconds(pid) for pid in self.pids) - before
+        generator = generator_cpu() - generator_before
         if figure.count:
-            cost = f"server CPU {spent / figure.count * 1000:.2f} ms each"
+            costs = [f"server CPU {spent / figure.count * 1000:.2f} ms each"]
+            if self.database:
+                db_after = database_cpu()
+                db = sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items())
+                costs.append(f"database {db / figure.count * 1000:.2f}")
+            costs.append(f"load generator {generator / figure.count * 1000:.2f}")
+            cost = ", ".join(costs)
             figure.note = f"{figure.note}; {cost}" if figure.note else cost
         return figure
 
@@ -521,7 +554,7 @@ def bench(plan: Plan) -> list[Figure]:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         servers = start_server(url, port, workdir / "server.log", plan.processes, plan.split)
-        meter = Meter(servers)
+        meter = Meter(servers, database=plan.backend == "postgresql")
         ceiling = None
         if "ceiling" in plan.measures or "status" in plan.measures:
             ceiling = meter(lambda: wrk(base + "/livez", plan.duration, plan.connections))
