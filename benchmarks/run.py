@@ -316,7 +316,10 @@ def wrk(url: str, duration: int, connections: int) -> Figure:
         text=True,
         check=True,
     ).stdout
+    return _wrk_figure(out)
 
+
+def _wrk_figure(out: str) -> Figure:
     def ms(label: str) -> float:
         match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)", out, re.M)
         assert match, out
@@ -328,6 +331,32 @@ def wrk(url: str, duration: int, connections: int) -> Figure:
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     note = f"{errors.group(1)} errors" if errors else ""
     return Figure("", rate, ms("50%"), ms("99%"), note, count=total)
+
+
+def wrk_cycles(base: str, logins: list[tuple[str, str]], duration: int, concurrency: int) -> Figure:
+    """Request + reject cycles driven by wrk (`cycles.lua`): the load generator's own CPU
+    per cycle is a small fraction of the Python clients' (`cycles`), so more of the two
+    cores goes to the server and PostgreSQL. Latencies are per call, not per cycle."""
+    script = Path(__file__).with_name("cycles.lua")
+    out = subprocess.run(
+        ["wrk", f"-t{concurrency}", f"-c{concurrency}", f"-d{duration}s", "--latency"]
+        + ["-s", str(script), base, "--"]
+        + [part for login in logins for part in login],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    figure = _wrk_figure(out)
+    done = re.search(r"^cycles (\d+) failures (\d+)$", out, re.M)
+    assert done, out
+    made, failed = int(done.group(1)), int(done.group(2))
+    who = "one account" if len(logins) == 1 else f"{len(logins)} accounts"
+    figure.name = f"request + reject cycles by wrk, {who}"
+    figure.rate, figure.count = made / duration, made
+    figure.note = f"{concurrency} connections; p50 and p99 per call" + (
+        f"; {failed} calls failed" if failed else ""
+    )
+    return figure
 
 
 async def cycles(
@@ -542,6 +571,10 @@ def bench(plan: Plan) -> list[Figure]:
     try:
         upgrade(url)
         wanted = sum(plan.sms_rates) * plan.sms_seconds if "sms" in plan.measures else 0
+        # A rejected number is never offered to that account again: the first account
+        # goes through about 500 numbers a second of cycles.
+        if "cycles" in plan.measures:
+            wanted += 500 * plan.duration
         logins = seed(
             url, receiver.url, numbers=max(3000, wanted + 200), accounts_count=plan.accounts
         )
@@ -588,6 +621,9 @@ def bench(plan: Plan) -> list[Figure]:
                         )
                     )
                 )
+            if not plan.ledger_entries:
+                for who in [logins[:1], logins] if plan.accounts > 1 else [logins]:
+                    figures.append(meter(lambda who=who: wrk_cycles(base, who, plan.duration, 20)))
         if "orders" in plan.measures:
             order_keys = seed_orders(url, accounts_count=16, numbers=200)
             waiting = httpx.get(
