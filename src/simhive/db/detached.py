@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Insert, Label, insert, inspect
-from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from simhive.db.base import Base
 from simhive.db.uow import UnitOfWork
@@ -53,6 +53,24 @@ def _maker(model: type[Base]) -> Callable[[Mapping[str, Any]], Base]:
         return entity
 
     return make
+
+
+def attached(uow: UnitOfWork, model: type[M], values: Mapping[str, Any]) -> M:
+    """The entity of `model` with these column values (all of them), in the session, as
+    if the ORM had loaded the row: for callers that may go on to change it.
+
+    The one the session already holds is brought up to date (as `populate_existing`
+    does); otherwise one is built as `detached` builds it and added, clean.
+    """
+    entity = detached(model, values)
+    identity = instance_state(entity).key
+    held = uow.session.identity_map.get(identity) if identity is not None else None
+    if held is None:
+        uow.session.add(entity)
+        return entity
+    for name, value in values.items():
+        set_committed_value(held, name, value)
+    return held
 
 
 def inserted(uow: UnitOfWork, model: type[M], rows: Sequence[Mapping[str, Any]]) -> list[M]:

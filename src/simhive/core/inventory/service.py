@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import BindParameter, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -13,6 +14,8 @@ from sqlalchemy.sql.dml import ReturningUpdate
 from simhive.core.errors import Conflict, InvalidMdn, NotFound
 from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
 from simhive.core.rotation.models import GatewaySlots
+from simhive.db.detached import attached
+from simhive.db.types import among
 from simhive.db.uow import UnitOfWork
 from simhive.db.upsert import insert_ignore
 from simhive.kit.phone import area_code_state, normalize_number
@@ -138,22 +141,25 @@ def _where(wanted: Wanted) -> str:
 
 
 @functools.cache
-def _eligible(own_used_ok: bool, short_rental: bool, where: str) -> tuple[object, ...]:
+def _eligible(
+    own_used_ok: bool, short_rental: bool, where: str, dialect: str = ""
+) -> tuple[object, ...]:
+    """The conditions; with a `dialect`, the services' list is in its form for it
+    (`db.types.among`: one array on PostgreSQL), else an IN list rendered per call."""
     # A number the service has seen (it received the service's SMS) is never handed out
     # for that service again, to anyone; only `mdn=` brings it back to the account that
     # used it.
     account_id: BindParameter[int] = bindparam("want_account")
-    service_ids: BindParameter[list[int]] = bindparam("want_services", expanding=True)
     used = exists().where(
         NumberUsage.number_id == Number.id,
-        NumberUsage.service_id.in_(service_ids),
+        among(NumberUsage.service_id, "want_services", dialect),
         *([NumberUsage.account_id != account_id] if own_used_ok else []),
     )
     rejected = exists().where(Rejection.number_id == Number.id, Rejection.account_id == account_id)
     skipped = exists().where(
         NumberSkip.number_id == Number.id,
         NumberSkip.account_id == account_id,
-        NumberSkip.service_id.in_(service_ids),
+        among(NumberSkip.service_id, "want_services", dialect),
     )
     conditions: list[object] = [
         Number.online.is_(True),
@@ -184,12 +190,13 @@ def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Numbe
     )
     params = {**eligible_params(wanted), "group_id": group_id}
     for _ in range(8):
-        taken = uow.session.scalars(take, params).first()
+        taken = uow.run(take, params).first()
         if taken is not None:
-            return taken
+            # Callers may change the number: it joins the session as if loaded.
+            return attached(uow, Number, taken._asdict())
         # None free, or (SQLite never; PostgreSQL rarely) the one picked was leased
         # between the pick and the update: ask again whether any is left.
-        if uow.session.scalar(pick, params) is None:
+        if uow.run(pick, params).first() is None:
             return None
     return None
 
@@ -197,10 +204,11 @@ def take_free_number(uow: UnitOfWork, wanted: Wanted, *, group_id: int) -> Numbe
 @functools.cache
 def _take_statements(
     dialect: str, own_used_ok: bool, short_rental: bool, where: str
-) -> tuple[Select[int], ReturningUpdate[Number]]:
+) -> tuple[Select[int], ReturningUpdate[Any]]:
+    eligible = _eligible(own_used_ok, short_rental, where, dialect)
     pick = (
         select(Number.id)
-        .where(Number.lease_group.is_(None), *_eligible(own_used_ok, short_rental, where))  # type: ignore[arg-type]
+        .where(Number.lease_group.is_(None), *eligible)  # type: ignore[arg-type]
         .order_by(Number.freed_at, Number.id)
         .limit(1)
     )
@@ -210,8 +218,7 @@ def _take_statements(
         update(Number)
         .where(Number.id == pick.scalar_subquery(), Number.lease_group.is_(None))
         .values(lease_group=bindparam("group_id"))
-        .returning(Number)
-        .execution_options(synchronize_session=False, populate_existing=True)
+        .returning(*Number.__table__.columns)
     )
     return pick, take
 
