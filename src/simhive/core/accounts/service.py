@@ -27,6 +27,7 @@ from simhive.core.errors import (
     NotFound,
 )
 from simhive.core.events import targets
+from simhive.db.detached import attached
 from simhive.db.uow import UnitOfWork
 from simhive.kit.clock import Clock
 from simhive.kit.secrets import (
@@ -169,10 +170,17 @@ _password_cache = _PasswordCache()
 
 
 _BY_API_KEY = (
-    select(Account)
+    select(*Account.__table__.columns)
     .join(ApiKey, ApiKey.account_id == Account.id)
     .where(ApiKey.key_hash == bindparam("key_hash"), ApiKey.revoked_at.is_(None))
 )
+
+
+def _by_api_key(uow: UnitOfWork, api_key: str) -> Account | None:
+    """The account a live key belongs to, in the session as if loaded (callers may change
+    it); one statement on every call of every client, so it runs as a Core one."""
+    row = uow.run(_BY_API_KEY, {"key_hash": hash_api_key(api_key)}).first()
+    return attached(uow, Account, row._asdict()) if row is not None else None
 
 
 def authenticate(
@@ -186,7 +194,7 @@ def authenticate(
     if not user or not (api_key or password):
         raise AuthFailed()
     if api_key:
-        account = uow.session.scalar(_BY_API_KEY, {"key_hash": hash_api_key(api_key)})
+        account = _by_api_key(uow, api_key)
         if account is None or user.lower() not in (account.username.lower(), account.email.lower()):
             raise AuthFailed()
         if not account.active:
@@ -321,7 +329,7 @@ class LoginThrottle:
 
 def authenticate_key(uow: UnitOfWork, *, api_key: str) -> Account:
     """The account owning an API key (for dialects that send only the key)."""
-    account = uow.session.scalar(_BY_API_KEY, {"key_hash": hash_api_key(api_key)})
+    account = _by_api_key(uow, api_key)
     if account is None:
         raise AuthFailed()
     if not account.active:
