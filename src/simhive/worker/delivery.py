@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 from urllib.parse import urlencode
 
@@ -190,7 +191,9 @@ def webhook_client(
     network: httpcore.NetworkBackend | None = None,
     verify: ssl.SSLContext | bool = True,
 ) -> httpx.Client:
-    """The HTTP client deliveries use: vetted addresses, one deadline per attempt."""
+    """The HTTP client deliveries use: vetted addresses, one deadline per attempt, and
+    no cookies kept (every customer's deliveries share it: a cookie one endpoint set
+    would go to every endpoint on that host)."""
     backend = VettedBackend(
         attempt_s=attempt_s, allow_private=allow_private, resolve=resolve, inner=network
     )
@@ -199,6 +202,7 @@ def webhook_client(
         follow_redirects=False,
         timeout=attempt_s,
         trust_env=False,
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
     )
 
 
