@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -455,7 +455,7 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
     if not attempts:
         return []
     now = uow.clock.now()
-    decided: dict[int, str] = {}
+    delivered: Iterable[int] = ()
     if uow.dialect == "postgresql":
         # The log and the delivered ones in one statement, of one text for any count.
         delivered = uow.run(
@@ -470,8 +470,7 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
                 "m_tokens": [a.token for a in attempts],
                 "m_oks": [a.ok for a in attempts],
             },
-        )
-        decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
+        ).scalars()
     else:
         uow.run(
             _INSERT_ATTEMPT,
@@ -489,8 +488,8 @@ def record_attempts(uow: UnitOfWork, attempts: Sequence[Attempt]) -> list[str | 
         )
         held = [(a.event_id, a.token) for a in attempts if a.ok]
         if held:
-            delivered = uow.run(_DELIVERED, {"held": held, "now": now})
-            decided.update((event_id, EventStatus.DELIVERED) for event_id in delivered.scalars())
+            delivered = uow.run(_DELIVERED, {"held": held, "now": now}).scalars()
+    decided: dict[int, str] = dict.fromkeys(delivered, EventStatus.DELIVERED)
     failed = [a for a in attempts if not a.ok]
     if failed:
         # Failures are few: each event's next try depends on its kind and history.
