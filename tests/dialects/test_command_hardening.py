@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -12,6 +13,7 @@ from simhive.app import create_app
 from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.db.uow import Database
 from tests.fixtures import world
+from tests.fixtures.raw_http import post_unfinished
 from tests.fixtures.servers import serve
 from tests.fixtures.world import Customer
 
@@ -142,6 +144,25 @@ class TestFormLimits:
         answer = response.json()
         assert answer["status"] == "error"
         assert answer["message"].startswith("Invalid request body: ")
+
+
+    @pytest.mark.parametrize("declared", [100_000_000, None])
+    def test_a_body_past_its_bound_is_refused_before_it_is_read(
+        self, base_url: str, db: Database, alice: Customer, declared: int | None
+    ) -> None:
+        # Empty fields are not counted by the form parser's field limit: a body of `&`s
+        # used to be parsed whole, for seconds, on the event loop. Announced or streamed,
+        # it now stops at 64 KiB and is answered before the client has sent the rest.
+        bomb = f"cmd=request&service=Amazon&user=alice&api_key={alice.api_key}&".encode()
+        status, body = post_unfinished(
+            base_url, "/api_command.php", sent=bomb + b"&" * 70_000, declared=declared
+        )
+        assert status == 200
+        assert json.loads(body) == {
+            "status": "error",
+            "message": "Invalid request body: the body is larger than 65536 bytes",
+        }
+        assert activations(db) == []
 
 
 class TestRequestIdHeader:

@@ -25,6 +25,7 @@ from simhive.worker.inbound import receive
 from simhive.worker.runner import Worker
 from tests.dialects.test_command_api import Api as CommandApi
 from tests.fixtures import world
+from tests.fixtures.raw_http import post_unfinished
 from tests.fixtures.servers import serve
 from tests.fixtures.world import Customer
 
@@ -499,6 +500,21 @@ class TestBadInput:
             api.base + "makeorder", data={f"f{i}": "x" for i in range(100)} | {"key": api.key}
         )
         assert (crowded.status_code, crowded.text) == (200, "BAD_REQUEST")
+        assert snapshot(db) == (0, 0, 1, 0, 0)
+
+    @pytest.mark.parametrize("declared", [100_000_000, None])
+    def test_a_body_past_its_bound_is_refused_before_it_is_read(
+        self, api: OrderApi, db: Database, declared: int | None
+    ) -> None:
+        # Empty fields are not counted by the form parser: a body of `&`s parsed for
+        # seconds on the event loop. Announced or streamed, it now stops at 64 KiB, and
+        # the server answers without waiting for the rest (the client never sends it).
+        world.foreign_numbers(db, "NL", 1)
+        bomb = f"key={api.key}&serviceId={GOOGLE}&".encode() + b"&" * 70_000
+        status, body = post_unfinished(
+            api.base.removesuffix("/api/"), "/api/makeorder", sent=bomb, declared=declared
+        )
+        assert (status, body) == (200, b"BAD_REQUEST")
         assert snapshot(db) == (0, 0, 1, 0, 0)
 
     def test_server_errors_are_a_token_with_the_request_id_in_a_header(

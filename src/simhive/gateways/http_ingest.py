@@ -20,10 +20,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from starlette.types import Message, Receive
 
 from simhive.db.uow import to_thread
 from simhive.gateways.base import InboundSMS
+from simhive.kit import bodies
 from simhive.kit.clock import Clock, from_wall
 
 PATH = "/gateway/v1/sms"
@@ -45,35 +45,12 @@ class Refused(Exception):
         self.message = message
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The body, read no further than `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise Refused(413, f"the body is larger than {limit} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise Refused(413, f"the body is larger than {limit} bytes")
-    return bytes(body)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
-
-
 async def read_fields(request: Request, limit: int) -> dict[str, str]:
     """A form or JSON body's fields as strings, read no further than `limit` bytes."""
-    body = await _body(request, limit)
+    try:
+        body = await bodies.read(request.headers, request.stream(), limit)
+    except bodies.TooLarge as exc:
+        raise Refused(413, str(exc)) from None
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             data = json.loads(body or b"{}")
@@ -85,7 +62,7 @@ async def read_fields(request: Request, limit: int) -> dict[str, str]:
             raise Refused(400, "field values must be strings or numbers")
         return {k: str(v) for k, v in data.items() if v is not None}
     try:
-        form = await Request(request.scope, _replay(body)).form(
+        form = await Request(request.scope, bodies.replay(body)).form(
             max_files=0, max_fields=MAX_FIELDS, max_part_size=limit
         )
     except HTTPException as exc:

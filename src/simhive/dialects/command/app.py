@@ -21,15 +21,18 @@ from simhive.db.fastread import FastReader
 from simhive.db.uow import Database, to_thread
 from simhive.dialects.command import commands, params, render
 from simhive.dialects.command.errors import message_for
+from simhive.kit import bodies
 from simhive.observability import API_REQUESTS, request_id
 
 log = logging.getLogger(__name__)
 
 PATH = "/api_command.php"
 
-# A command has a dozen parameters of at most 4096 characters; a body far past that is refused.
+# A command has a dozen parameters of at most 4096 characters; a body far past that is refused,
+# before it is parsed (an empty field is not counted by the form parser's field limit).
 MAX_FIELDS = 64
 MAX_FIELD_BYTES = 16 * 1024
+MAX_BODY = 64 * 1024
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -129,7 +132,12 @@ async def _form(request: Request) -> dict[str, str] | None:
     if request.method != "POST":
         return None
     try:
-        data = await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+        body = await bodies.read(request.headers, request.stream(), MAX_BODY)
+        data = await Request(request.scope, bodies.replay(body)).form(
+            max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
+        )
+    except bodies.TooLarge as exc:
+        raise BadBody(f"{exc}") from exc
     except HTTPException as exc:
         raise BadBody(exc.detail) from exc
     except Exception as exc:

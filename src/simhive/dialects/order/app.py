@@ -17,6 +17,7 @@ from simhive.db.uow import Database, to_thread
 from simhive.dialects.order import params, render
 from simhive.dialects.order.endpoints import ENDPOINTS, Answer, Endpoint
 from simhive.dialects.order.errors import token_for
+from simhive.kit import bodies
 from simhive.observability import API_REQUESTS
 
 log = logging.getLogger(__name__)
@@ -24,8 +25,10 @@ log = logging.getLogger(__name__)
 PREFIX = "/api/"
 
 # 002's calls have at most four parameters of a few characters; a body far past that is refused.
+# The body is bounded before it is parsed (the form parser does not count empty fields).
 MAX_FIELDS = 64
 MAX_FIELD_BYTES = 16 * 1024
+MAX_BODY = 64 * 1024
 
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
@@ -76,10 +79,11 @@ async def _params(request: Request) -> dict[str, str] | None:
     merged = dict(request.query_params)
     if request.method == "POST":
         try:
-            form = await request.form(
+            body = await bodies.read(request.headers, request.stream(), MAX_BODY)
+            form = await Request(request.scope, bodies.replay(body)).form(
                 max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
             )
-        except Exception:  # too many fields, a field too large, or not a form at all
+        except Exception:  # too large, too many fields, a field too large, or not a form
             return None
         merged.update({k: v for k, v in form.items() if isinstance(v, str)})
     return merged
