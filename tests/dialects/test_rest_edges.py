@@ -3,19 +3,29 @@ every error in 003's shape, the request limit, and the OpenAPI description."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import func, select
 
 from simhive.core.errors import ErrorCode
+from simhive.core.products.models import ProductRequest
 from simhive.db.uow import Database
 from simhive.dialects.rest.app import ROUTES
 from simhive.dialects.rest.errors import ERRORS
 from simhive.kit.clock import FrozenClock
+from tests.fixtures.raw_http import post_unfinished
 from tests.fixtures.rest import Caller, Rest, caller, rest_server
 
 NUMBER = "447400900123"
+
+
+def requests_made(rest: Rest) -> int:
+    with rest.db.uow(write=False) as uow:
+        return uow.session.scalar(select(func.count(ProductRequest.id))) or 0
 
 
 @pytest.fixture
@@ -86,6 +96,71 @@ class TestBodies:
     def test_a_body_past_the_limit_is_refused(self, alice: Caller) -> None:
         response = alice.post("/sms", number=NUMBER, text="a" * 70_000)
         assert response.status_code == 400 and response.json()["errorCode"] == 10
+
+
+    @pytest.mark.parametrize("declared", [500_000_000, None])
+    def test_a_body_past_the_limit_is_never_read_whole(
+        self, rest: Rest, alice: Caller, declared: int | None
+    ) -> None:
+        # Announced or streamed, the body stops at the limit: the server answers before
+        # the client has sent the rest, and never holds more than the limit in memory.
+        token = base64.b64encode(alice.credential.encode()).decode()
+        status, body = post_unfinished(
+            rest.url,
+            "/v1/sms",
+            sent=f"number={NUMBER}&text=".encode() + b"a" * 70_000,
+            declared=declared,
+            headers={"Authorization": f"Basic {token}"},
+        )
+        assert status == 400
+        assert json.loads(body)["errorCode"] == 10
+        assert requests_made(rest) == 0
+
+    def test_deeply_nested_json_is_error_10(self, alice: Caller) -> None:
+        content = b'{"number": ' + b"[" * 30_000 + b"]" * 30_000 + b"}"
+        response = alice.client.post(
+            alice.base_url + "/v1/verify",
+            content=content,
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 400 and response.json()["errorCode"] == 10
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"number": "447400900123", "text": "hi \\ud800"}',
+            '{"number": "447400900123", "text": "hi", "\\udfff": "x"}',
+        ],
+    )
+    def test_lone_surrogates_are_error_10_and_nothing_is_sent(
+        self, rest: Rest, alice: Caller, body: str
+    ) -> None:
+        # A JSON escape can name half a UTF-16 pair, which no database stores.
+        response = alice.client.post(
+            alice.base_url + "/v1/sms",
+            content=body.encode(),
+            headers={"content-type": "application/json"},
+        )
+        assert response.status_code == 400 and response.json()["errorCode"] == 10
+        assert requests_made(rest) == 0
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            "&".join(f"f{i}=x" for i in range(40)),
+            "note=" + "x" * 5000,
+            "x" * 5000 + "=note",
+            "note=%00",
+        ],
+    )
+    def test_a_get_is_held_to_the_same_field_limits(
+        self, rest: Rest, alice: Caller, query: str
+    ) -> None:
+        response = alice.client.get(
+            alice.base_url + f"/v1/insight/hlr?number=%2B{NUMBER}&{query}"
+        )
+        assert response.status_code == 400 and response.json()["errorCode"] == 10
+        assert requests_made(rest) == 0
 
 
 class TestAnswers:

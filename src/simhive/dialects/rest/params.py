@@ -14,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 
 from simhive.core.errors import InvalidParameter, MissingParameter
+from simhive.kit import bodies
 from simhive.kit.ids import parse_id
 from simhive.kit.phone import parse_e164
 
@@ -35,36 +36,58 @@ def _scalar(name: str, value: Any) -> str:
     raise BadBody(f"{name} must be a string or a number")
 
 
+def _text(value: str) -> bool:
+    """Whether a string can be stored and sent on: UTF-8 without lone surrogates
+    (a JSON escape such as `\\ud800` decodes to one), and no NUL."""
+    if "\x00" in value:
+        return False
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 async def read(request: Request, max_bytes: int) -> dict[str, str]:
-    """The query string, then the body's fields over it."""
+    """The query string, then the body's fields over it; GET and POST alike are held to
+    the same limits, and a body is read no further than `max_bytes`."""
     fields: dict[str, str] = dict(request.query_params)
-    if request.method != "POST":
-        return fields
-    raw = await request.body()
-    if len(raw) > max_bytes:
-        raise BadBody(f"the body is larger than {max_bytes} bytes")
+    if request.method == "POST":
+        fields.update(await _body_fields(request, max_bytes))
+    if len(fields) > MAX_FIELDS or any(
+        len(k) > MAX_VALUE or len(v) > MAX_VALUE for k, v in fields.items()
+    ):
+        raise BadBody(f"at most {MAX_FIELDS} fields of {MAX_VALUE} characters")
+    if not all(_text(k) and _text(v) for k, v in fields.items()):
+        raise BadBody("NUL characters and lone surrogates are not allowed")
+    return fields
+
+
+async def _body_fields(request: Request, max_bytes: int) -> dict[str, str]:
+    try:
+        raw = await bodies.read(request.headers, request.stream(), max_bytes)
+    except bodies.TooLarge as exc:
+        raise BadBody(str(exc)) from None
     if not raw.strip():
-        return fields
+        return {}
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/json" or (not kind and raw.lstrip()[:1] == b"{"):
         try:
             data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise BadBody("the body is not valid JSON") from exc
         if not isinstance(data, dict):
             raise BadBody("the JSON body must be an object")
-        fields.update({str(k): _scalar(str(k), v) for k, v in data.items()})
-    else:
-        try:
-            form = await request.form(max_files=0, max_fields=MAX_FIELDS)
-        except Exception as exc:
-            raise BadBody("the body is neither JSON nor a form") from exc
-        fields.update({k: v for k, v in form.items() if isinstance(v, str)})
-    if len(fields) > MAX_FIELDS or any(len(v) > MAX_VALUE for v in fields.values()):
-        raise BadBody(f"at most {MAX_FIELDS} fields of {MAX_VALUE} characters")
-    if any("\x00" in k or "\x00" in v for k, v in fields.items()):
-        raise BadBody("NUL characters are not allowed")
-    return fields
+        return {str(k): _scalar(str(k), v) for k, v in data.items()}
+    try:
+        form = await Request(request.scope, bodies.replay(raw)).form(
+            max_files=0, max_fields=MAX_FIELDS
+        )
+    except Exception as exc:
+        raise BadBody("the body is neither JSON nor a form") from exc
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def required(p: Mapping[str, str], name: str) -> str:
