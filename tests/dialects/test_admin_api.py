@@ -16,6 +16,7 @@ from simhive.dialects.admin.errors import STATUS
 from simhive.operations import numbers as operations_numbers
 from simhive.operations import operators
 from tests.fixtures import world
+from tests.fixtures.raw_http import post_unfinished
 from tests.fixtures.servers import serve
 from tests.fixtures.world import Customer
 
@@ -258,6 +259,31 @@ class TestAdminOperations:
         assert accepted.json() == {"added": 1, "duplicates": 0, "errors": []}
         listed = operations_numbers.list_numbers(db)
         assert [(n.mdn, n.gateway) for n in listed] == [("12125550131", "modems")]
+
+    @pytest.mark.parametrize("declared", [500_000_000, None])
+    def test_a_body_without_a_token_is_refused_before_it_is_read(
+        self, base_url: str, declared: int | None
+    ) -> None:
+        # FastAPI reads a JSON body before the token check: unbounded, a caller with no
+        # token could fill the server's memory. Past 1 MiB it answers 413 at once.
+        status, _ = post_unfinished(
+            base_url.removesuffix("/admin/v1"),
+            "/admin/v1/accounts",
+            sent=b'{"username": "' + b"u" * (1024 * 1024 + 1),
+            declared=declared,
+            content_type="application/json",
+        )
+        assert status == 413
+
+    def test_an_import_may_be_larger_than_a_json_body(
+        self, base_url: str, db: Database, auth: str
+    ) -> None:
+        db.settings = db.settings.model_copy(update={"default_gateway": "modems"})
+        rows = "".join(f"1212555{n:04d},ATT\n" for n in range(2000))
+        body = "mdn,carrier\n" + rows + "# " + "x" * (1024 * 1024) + "\n"
+        answer = call("POST", base_url + "/numbers/import", auth, content=body)
+        assert answer.status_code == 200
+        assert answer.json()["added"] == 2000
 
     def test_webhook_target_is_checked(self, base_url: str, db: Database, auth: str) -> None:
         world.customer(db, "eve")

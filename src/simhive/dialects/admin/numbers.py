@@ -94,7 +94,7 @@ def router(db: Database, guard: Guard) -> APIRouter:
         )
         return [NumberView(**n.__dict__) for n in added]
 
-    @routes.post("/import", openapi_extra=CSV_BODY)
+    @routes.post("/import", openapi_extra=CSV_BODY, max_body_size=MAX_CSV_BYTES)
     async def import_numbers(request: Request) -> ImportView:
         """Import numbers from a CSV body (mdn, carrier, state, area_code, gateway, online,
         country).
