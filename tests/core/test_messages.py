@@ -11,13 +11,16 @@ from sqlalchemy import func, select, update
 
 from simhive.core.activations import service as activations
 from simhive.core.activations.models import Activation
+from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
 from simhive.core.messages import service as messages
 from simhive.core.messages.models import Message, MessageStatus
+from simhive.core.rentals import service as rentals
+from simhive.core.rentals.models import Rental
 from simhive.db.uow import Database, UnitOfWork
 from simhive.kit.clock import FrozenClock
 from simhive.worker.runner import Worker
-from tests.core.test_lifecycle import held_open_while
+from tests.core.test_lifecycle import held_open_while, reject
 from tests.fixtures import world
 from tests.fixtures.world import Customer
 
@@ -279,3 +282,87 @@ class TestStrandedMessages:
         with db.uow(write=False) as uow:
             stored = uow.session.get(Message, message_id)
             assert stored is not None and (stored.status, stored.route_attempts) == ("routed", 3)
+
+
+def rent(db: Database, who: Customer, mdn: str) -> int:
+    with db.uow() as uow:
+        catalog.set_service(
+            uow,
+            catalog.ServiceSpec(name="Amazon", price=Decimal("0.50"), ltr_price=Decimal("15.00")),
+        )
+        account = uow.session.get(world.Account, who.id)
+        assert account is not None
+        return rentals.rent(
+            uow, account=account, request=rentals.RentRequest(service="Amazon", mdn=mdn)
+        ).id
+
+
+def release(db: Database, rental_id: int) -> None:
+    with db.uow() as uow:
+        rental = uow.session.get(Rental, rental_id)
+        assert rental is not None
+        rentals.release(uow, rental=rental)
+
+
+def late(db: Database, mdn: str, sender: str, text: str, at: object) -> messages.Routed | None:
+    """An SMS posted now, stamped by its gateway with when it reached the phone."""
+    with db.uow() as uow:
+        return messages.receive(uow, inbound(mdn, sender, text, at))
+
+
+class TestMessagesFromBeforeTheHolder:
+    """A gateway that posts late, or a routing retried for minutes, must not give the
+    number's next holder an SMS that came before they held it: that is another
+    customer's code, and the next holder would be charged for it."""
+
+    def test_a_request_is_not_given_an_sms_from_before_it(
+        self, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        bob = world.customer(db, "bob", credit="10.00")
+        (mdn,) = world.numbers(db, 1)
+        (amazon,) = request(db, alice, "Amazon")
+        sent_at = clock.now()
+        clock.advance(30)
+        reject(db, alice, amazon.id)
+        clock.advance(5)
+        request(db, bob, "Google")
+        routed = late(db, mdn, *AMAZON, sent_at)
+        assert routed is not None and routed.status == MessageStatus.UNROUTED
+        assert states(db) == {"Amazon": "rejected", "Google": "reserved"}
+        assert world.balance(db, bob) == world.available(db, bob) + Decimal("1.00")
+        assert world.balance(db, bob) == Decimal("10.00")
+        # What came after the reservation is the holder's, as always.
+        clock.advance(5)
+        routed = late(db, mdn, *GOOGLE, clock.now())
+        assert routed is not None and routed.service == "Google"
+
+    def test_a_rental_is_not_given_an_sms_from_before_it(
+        self, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        bob = world.customer(db, "bob", credit="100.00")
+        carol = world.customer(db, "carol", credit="100.00")
+        (mdn,) = world.numbers(db, 1)
+        sent_at = clock.now()
+        release(db, rent(db, carol, mdn))
+        clock.advance(60)
+        bobs = rent(db, bob, mdn)
+        routed = late(db, mdn, *AMAZON, sent_at)
+        assert routed is not None and routed.status == MessageStatus.UNROUTED
+        clock.advance(1)
+        routed = late(db, mdn, *AMAZON, clock.now())
+        assert routed is not None and routed.rental_id == bobs
+
+    def test_a_renewal_is_given_what_came_in_the_period_it_continues(
+        self, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        carol = world.customer(db, "carol", credit="100.00")
+        (mdn,) = world.numbers(db, 1)
+        first = rent(db, carol, mdn)
+        clock.advance(60)
+        sent_at = clock.now()
+        # Renewed ahead of time: the renewal is the active rental, and starts in 3 days.
+        renewal = rent(db, carol, mdn)
+        assert renewal != first
+        routed = late(db, mdn, *AMAZON, sent_at)
+        assert routed is not None and routed.rental_id == renewal
+        del alice

@@ -198,10 +198,15 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
     target = _pick(uow, message)
     if target is None:
         rented = _rental_of(uow, message)
-        if rented is not None:
+        if rented is not None and not _before_tenure(uow, message, rented[0]):
             return _deliver_to_rental(uow, message, *rented)
         return _unrouted(uow, message)
     activation, service, account = target
+    # An SMS from before the number was reserved is not for its holder: a gateway that
+    # posts late, or a retried routing, must not give one customer the code another
+    # customer's request was sent (and charge them for it).
+    if activation.reserved_at is not None and message.received_at < activation.reserved_at:
+        return _unrouted(uow, message)
     # Judged by when the SMS arrived, not by when routing got to it: an SMS that came
     # in time completes its request even if routing it was delayed past the deadline.
     if activation.expires_at <= message.received_at:
@@ -224,6 +229,23 @@ def _rental_of(uow: UnitOfWork, message: Message) -> tuple[Rental, Account] | No
         .limit(1)
     ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+def _before_tenure(uow: UnitOfWork, message: Message, rental: Rental) -> bool:
+    """Whether the SMS arrived before the renter held the number without a break: before
+    this rental started, and before each renewal it continues (`previous_id`) started.
+    A number rented again after a gap starts a new hold: someone else may have had it."""
+    start, previous = rental.starts_at, rental.previous_id
+    while start is not None and message.received_at < start:
+        if previous is None:
+            return True
+        row = uow.session.execute(
+            select(Rental.starts_at, Rental.previous_id).where(Rental.id == previous)
+        ).first()
+        if row is None:
+            return True
+        start, previous = row
+    return False
 
 
 def _deliver_to_rental(
