@@ -20,6 +20,7 @@ from simhive.db.uow import Database, UnitOfWork
 from simhive.kit.clock import FrozenClock
 from tests.fixtures import world
 from tests.fixtures.world import Customer
+from tests.perf.test_statement_counts import counted
 
 Req = activations.NumberRequest
 
@@ -223,3 +224,26 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+class TestOffers:
+    def test_bids_no_number_can_fill_do_not_hold_up_a_freed_number(
+        self, db: Database, alice: Customer
+    ) -> None:
+        """Eve's 200 best bids want an area code nobody has: a freed number goes to the
+        best bid that may have it, found in one question, not after 200 tries (each a
+        savepoint, a lock and a check) on every reject, completion and expiry."""
+        eve = world.customer(db, "eve", credit="400.00")
+        bob = world.customer(db, "bob")
+        (mdn,) = world.numbers(db, 1)
+        (bobs,) = request(db, bob, "Amazon")
+        for _ in range(200):
+            request(db, eve, "Google", markup=50, area_code="907")
+        (alices,) = request(db, alice, "Google", markup=10)
+        with counted(db) as statements:
+            reject(db, bob, bobs.id)
+        assert lease_of(db, mdn) is not None
+        with db.uow(write=False) as uow:
+            won = uow.session.get(Activation, alices.id)
+            assert won is not None and won.status == ActivationStatus.RESERVED
+        assert len(statements.seen) < 40

@@ -23,7 +23,7 @@ from simhive.core.activations.views import ActivationView, view
 from simhive.core.catalog.models import Service
 from simhive.core.events import service as events
 from simhive.core.inventory import service as inventory
-from simhive.core.inventory.models import Number
+from simhive.core.inventory.models import Number, NumberSkip, NumberUsage, Rejection
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals.models import OPEN_RENTAL_STATUSES, Rental
@@ -228,6 +228,7 @@ def _wanted(group: list[Activation]) -> inventory.Wanted:
         service_ids=tuple(a.service_id for a in group),
         area_code=first.want_area_code,
         state=first.want_state,
+        country=BID_COUNTRY,
     )
 
 
@@ -246,9 +247,48 @@ def waiting_bids(uow: UnitOfWork, *, limit: int = 200) -> list[Activation]:
     )
 
 
+# Bids that may have a freed number, tried in turn when one is freed (each a savepoint
+# and a lock); past this many, the match sweep gives the number out instead. So a customer
+# who places bids no number can fill cannot make every freed number cost hundreds of steps.
+OFFER_TRIES = 10
+# Bids are the command API's, which serves US numbers only.
+BID_COUNTRY = "US"
+
+
+def bids_for(uow: UnitOfWork, number: Number, *, limit: int = OFFER_TRIES) -> list[Activation]:
+    """The waiting bids this number may serve, in auction order: asked of the database in
+    one statement, rather than tried one by one (a UK number against every US bid)."""
+    if number.country != BID_COUNTRY:
+        return []
+    account_id, service_id = Activation.account_id, Activation.service_id
+    used = exists().where(NumberUsage.number_id == number.id, NumberUsage.service_id == service_id)
+    rejected = exists().where(Rejection.number_id == number.id, Rejection.account_id == account_id)
+    skipped = exists().where(
+        NumberSkip.number_id == number.id,
+        NumberSkip.account_id == account_id,
+        NumberSkip.service_id == service_id,
+    )
+    return list(
+        uow.session.scalars(
+            select(Activation)
+            .where(
+                Activation.status == ActivationStatus.AWAITING_MDN,
+                Activation.expires_at > uow.clock.now(),
+                Activation.want_area_code.in_(["", number.area_code or ""]),
+                Activation.want_state.in_(["", number.state or ""]),
+                ~used,
+                ~rejected,
+                ~skipped,
+            )
+            .order_by(Activation.markup.desc(), Activation.created_at, Activation.id)
+            .limit(limit)
+        )
+    )
+
+
 def offer_number(uow: UnitOfWork, number: Number) -> bool:
     """Give a just-freed number to the best waiting bid that may have it."""
-    for bid in waiting_bids(uow):
+    for bid in bids_for(uow, number):
         outcome = _contained(
             uow, "offering a number to bid", bid.id, partial(_offer, uow, number, bid)
         )
