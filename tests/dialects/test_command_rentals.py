@@ -271,6 +271,26 @@ class TestManage:
             rental = uow.session.get(Rental, int(rid))
             assert rental is not None and rental.forward_to is None
 
+    def test_calls_are_never_forwarded_where_the_sim_would_pay_for_fraud(
+        self, api: Api, db: Database, alice: Customer
+    ) -> None:
+        # Forward to a 1-900 line of one's own, call the rental, and the operator's SIM
+        # pays the premium leg; Caribbean NANP numbers are the other classic route.
+        (mdn,) = world.numbers(db, 1)
+        rid = str(api("ltr_rent", service="Unlimited")["message"]["id"])
+        before = (count(db, Event), world.balance(db, alice))
+        assert api("ltr_forward", ltr_id=rid, destination="+1 (900) 976-1234") == {
+            "status": "error",
+            "message": "Number +19009761234 refused: the fraud check answered FRAUDULENT",
+        }
+        for foreign in ("18763621234", "12684601234", mdn):
+            answer = api("ltr_forward", ltr_id=rid, destination=foreign)
+            assert answer == {"status": "error", "message": f"Invalid destination value {foreign}"}
+        assert (count(db, Event), world.balance(db, alice)) == before
+        with db.uow(write=False) as uow:
+            rental = uow.session.get(Rental, int(rid))
+            assert rental is not None and rental.forward_to is None
+
     def test_switch_and_forward(self, api: Api, db: Database) -> None:
         (mdn,) = world.numbers(db, 1)
         rid = str(api("ltr_rent", service="Unlimited")["message"]["id"])

@@ -64,6 +64,17 @@ class TestSendSms:
         assert world.available(db, alice) == Decimal("8.80")
         assert world.balance(db, alice) == Decimal("9.00")
 
+    def test_never_to_a_premium_rate_number_it_heard_from(
+        self, base_url: str, db: Database, alice: Customer
+    ) -> None:
+        # An inbound sender is whatever the network says; a reply to a 1-900 line is paid
+        # by the operator's SIM.
+        mdn = heard_from(db, alice, sender="+1 900 976 1234")
+        assert send_sms(base_url, alice, mdn=mdn, to="19009761234", sms="Hi") == error(
+            "Number +19009761234 refused: the fraud check answered FRAUDULENT"
+        )
+        assert world.available(db, alice) == world.balance(db, alice)
+
     def test_004s_example_no_incoming_messages(
         self, base_url: str, alice: Customer, mdn: str
     ) -> None:

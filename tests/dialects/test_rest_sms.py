@@ -11,6 +11,7 @@ import pytest
 
 from simhive.client import verify_webhook
 from simhive.core.accounts.models import Account
+from simhive.core.insight import fraud
 from simhive.db.uow import Database
 from simhive.gateways.base import PermanentGatewayError
 from simhive.gateways.simulator import SimulatorGateway
@@ -178,3 +179,27 @@ class TestReceipts:
             assert world.available(db, who) == Decimal("1.00")
             assert world.balance(db, who) == Decimal("1.00")
             rest.worker.stop()
+
+
+class TestNumbersRefused:
+    """What `/v1/verify` refuses as FRAUDULENT, SMS and flash calls refuse too: a
+    premium-rate number, or one under a prefix the operator blocked, is where SMS and
+    call pumping is paid, at the operator's cost."""
+
+    @pytest.mark.parametrize("path", ["/sms", "/calls/flash"])
+    def test_premium_rate_and_blocked_numbers(self, rest: Rest, db: Database, path: str) -> None:
+        with db.uow() as uow:
+            fraud.block(uow, prefix="4474009001", reason="pumping")
+        who, credential = rest.customer("mallory", credit="1.00")
+        fields = {"text": "hi"} if path == "/sms" else {}
+        with caller(rest.url, credential) as api:
+            for number in ("+449098790123", "+448712345678", "+447400900123"):
+                answer = api.post(path, number=number, **fields)
+                assert answer.status_code == 403, number
+                assert answer.json()["errorCode"] == 17
+            allowed = api.post(path, number="+447400900223", **fields)
+            assert allowed.status_code == 200
+        rest.deliver()
+        assert rest.simulator.inbox("447400900123") == []
+        assert world.balance(db, who) < Decimal("1.00")  # the allowed one only
+        assert world.balance(db, who) > Decimal("0.90")

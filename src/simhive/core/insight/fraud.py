@@ -28,7 +28,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from simhive.core.errors import InvalidParameter, NotFound
+from simhive.core.errors import FraudRefused, InvalidNumber, InvalidParameter, NotFound
 from simhive.core.insight.hlr import parse_number
 from simhive.core.insight.models import FraudBlock, FraudCounter
 from simhive.db.uow import UnitOfWork
@@ -39,6 +39,7 @@ __all__ = [
     "FraudVerdict",
     "block",
     "check",
+    "refuse_fraudulent",
     "list_blocks",
     "prune",
     "unblock",
@@ -117,6 +118,19 @@ def check(
         mobile_prefix=facts.valid and facts.mobile,
         reasons=tuple(fraudulent + suspicious + other),
     )
+
+
+def refuse_fraudulent(uow: UnitOfWork, number: str) -> None:
+    """Refuse to send anything (an SMS, a call, a forwarded call) to a number the
+    operator's block list or the numbering plan marks FRAUDULENT: a premium-rate number
+    is where revenue-share fraud is paid, at the operator's cost. Counts nothing; what is
+    not an international number (a short code) is not judged here."""
+    try:
+        verdict = check(uow, number, account_id=None, record_attempt=False)
+    except InvalidNumber:
+        return
+    if verdict.status is FraudStatus.FRAUDULENT:
+        raise FraudRefused(verdict.number, verdict.status.value)
 
 
 # -- the block list -------------------------------------------------------------

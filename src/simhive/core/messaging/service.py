@@ -9,6 +9,7 @@ from typing import Any
 
 from simhive.core.accounts.models import Account
 from simhive.core.errors import InvalidParameter, InvalidRecipient, InvalidSmsText, SenderNotAllowed
+from simhive.core.insight import fraud
 from simhive.core.outbound import calls, platform
 from simhive.core.outbound.models import CallKind
 from simhive.core.outbound.segments import segment
@@ -48,6 +49,7 @@ def send_sms(uow: UnitOfWork, *, account: Account, ask: SmsAsk) -> SmsQueued:
     split = segment(ask.text)
     if split.count > MAX_PARTS:
         raise InvalidSmsText(len(ask.text), len("".join(split.parts[:MAX_PARTS])))
+    fraud.refuse_fraudulent(uow, e164)
     facts = number_facts(e164)
     policy = policy_for(uow, account.id)
     policy.check_country(facts.country or "")
@@ -110,6 +112,7 @@ def flash_call(uow: UnitOfWork, *, account: Account, ask: FlashAsk) -> FlashPlac
     e164 = parse_e164(ask.number)
     if e164 is None:
         raise InvalidRecipient(ask.number[:64])
+    fraud.refuse_fraudulent(uow, e164)
     facts = number_facts(e164)
     policy = policy_for(uow, account.id)
     policy.check_country(facts.country or "")

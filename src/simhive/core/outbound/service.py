@@ -25,6 +25,7 @@ from simhive.core.errors import (
     NoRecentMessages,
 )
 from simhive.core.events import service as events
+from simhive.core.insight import fraud
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message
@@ -141,6 +142,8 @@ def send_sms(uow: UnitOfWork, *, account: Account, mdn: str, to: str, text: str)
     if recipient is None:
         raise InvalidRecipient(to)
     check_text(text)
+    if recipient.isdigit():
+        fraud.refuse_fraudulent(uow, recipient)
     number = uow.session.scalar(select(Number).where(Number.mdn == number_mdn))
     if number is None or not account_holds_number(uow, account_id=account.id, number_id=number.id):
         raise MdnNotHeld(number_mdn)

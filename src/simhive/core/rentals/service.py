@@ -28,6 +28,7 @@ from simhive.core.errors import (
     UnknownRental,
 )
 from simhive.core.events import service as events
+from simhive.core.insight import fraud
 from simhive.core.inventory import service as inventory
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
@@ -40,7 +41,7 @@ from simhive.db.types import fixed, fixed_in
 from simhive.db.uow import UnitOfWork
 from simhive.kit.ids import parse_id
 from simhive.kit.money import from_cents
-from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_mdn
+from simhive.kit.phone import is_valid_state, is_valid_us_area_code, normalize_mdn, number_facts
 
 DURATIONS = (3, 30)
 
@@ -484,10 +485,17 @@ def forward(uow: UnitOfWork, *, rental: Rental, destination: str) -> str:
     target = normalize_mdn(destination)
     if target is None:
         raise InvalidParameter("destination", destination, "not a valid phone number")
+    # The rented SIM pays for the forwarded leg: only to US numbers, never premium-rate or
+    # blocked ones (calling the rental would otherwise pay the caller's own 1-900 line).
+    if number_facts("+" + target).country != "US":
+        raise InvalidParameter("destination", target, "calls are forwarded to US numbers only")
+    fraud.refuse_fraudulent(uow, "+" + target)
     if rental.number_id is None:
         raise RentalAwaitingMdn(rental.id)
     number = uow.session.get(Number, rental.number_id)
     assert number is not None
+    if target == number.mdn:
+        raise InvalidParameter("destination", target, "a number cannot forward to itself")
     rental.forward_to = target
     events.enqueue_gateway(
         uow,
