@@ -215,16 +215,27 @@ class TestSendSms:
             send(db, alice, mdn, "22000")
         assert written(db) == before
 
-    @pytest.mark.parametrize("text", ["", "   \n", "x" * 1601])
+    @pytest.mark.parametrize("text", ["", "   \n", "x" * 1531, "{" * 761, "я" * 671, "😀" * 331])
     def test_empty_or_too_long_text(self, db: Database, alice: Customer, text: str) -> None:
         mdn = heard_from(db, alice)
         with pytest.raises(InvalidSmsText) as refused:
             send(db, alice, mdn, "22000", text)
         assert refused.value.blank == (len(text) <= 4)
 
-    def test_ten_segments_fit(self, db: Database, alice: Customer) -> None:
+    @pytest.mark.parametrize(
+        ("text", "encoding"),
+        [("x" * 1530, "gsm7"), ("{" * 760, "gsm7"), ("я" * 670, "ucs2"), ("😀" * 330, "ucs2")],
+    )
+    def test_ten_segments_fit_and_are_recorded(
+        self, db: Database, alice: Customer, text: str, encoding: str
+    ) -> None:
+        # Segments, not characters: 1,600 emoji were 49 segments for one flat fee.
         mdn = heard_from(db, alice)
-        send(db, alice, mdn, "22000", "x" * 1600)
+        message_id = send(db, alice, mdn, "22000", text)
+        with db.uow(write=False) as uow:
+            message = uow.session.get(OutgoingMessage, message_id)
+            assert message is not None
+            assert (message.parts, message.encoding) == (10, encoding)
 
     @pytest.mark.parametrize("to", ["Google", "12", "22000x", "+"])
     def test_a_destination_that_is_no_number(self, db: Database, alice: Customer, to: str) -> None:

@@ -114,8 +114,12 @@ class TestSendSms:
             ({"mdn": "123", "to": "22000", "sms": "Hello"}, "Invalid MDN 123"),
             ({"mdn": "MDN", "to": "Google", "sms": "Hello"}, "Invalid destination number Google"),
             (
-                {"mdn": "MDN", "to": "22000", "sms": "x" * 1601},
-                "Message text is too long: 1601 characters, at most 1600",
+                {"mdn": "MDN", "to": "22000", "sms": "x" * 1531},
+                "Message text is too long: 1531 characters, at most 1530",
+            ),
+            (
+                {"mdn": "MDN", "to": "22000", "sms": "😀" * 400},
+                "Message text is too long: 400 characters, at most 330",
             ),
         ],
     )
