@@ -13,6 +13,8 @@ from simhive.core.activations import service as activations
 from simhive.core.activations.models import Activation
 from simhive.core.catalog import service as catalog
 from simhive.core.catalog.models import Service
+from simhive.core.errors import NoNumbers
+from simhive.core.inventory.models import Number, NumberUsage
 from simhive.core.messages import service as messages
 from simhive.core.messages.models import Message, MessageStatus
 from simhive.core.rentals import service as rentals
@@ -366,3 +368,38 @@ class TestMessagesFromBeforeTheHolder:
         routed = late(db, mdn, *AMAZON, sent_at)
         assert routed is not None and routed.rental_id == renewal
         del alice
+
+
+class TestSeenByAnotherService:
+    """A request takes any SMS on its number; the service the SMS recognisably came
+    from has seen the number all the same, and never gets it again from a plain request."""
+
+    @pytest.mark.parametrize("asked", ["Amazon", "Unknown"])
+    def test_a_number_is_used_for_the_service_whose_sms_it_got(
+        self, db: Database, alice: Customer, asked: str
+    ) -> None:
+        world.service(db, "Unknown", "0.20")
+        bob = world.customer(db, "bob", credit="10.00")
+        (mdn,) = world.numbers(db, 1)
+        request(db, alice, asked)
+        routed = receive(db, mdn, *GOOGLE)
+        assert routed is not None and routed.status == MessageStatus.ROUTED
+        with db.uow(write=False) as uow:
+            used = set(
+                uow.session.scalars(
+                    select(Service.name)
+                    .join(NumberUsage, NumberUsage.service_id == Service.id)
+                    .join(Number, Number.id == NumberUsage.number_id)
+                    .where(Number.mdn == mdn)
+                )
+            )
+        assert used == {asked, "Google"}
+        with pytest.raises(NoNumbers):
+            request(db, bob, "Google")
+
+    def test_its_own_sms_marks_only_its_service(self, db: Database, alice: Customer) -> None:
+        (mdn,) = world.numbers(db, 1)
+        request(db, alice, "Amazon")
+        receive(db, mdn, "AMZN", "654321 is your Amazon OTP. Google will never ask for it.")
+        with db.uow(write=False) as uow:
+            assert uow.session.scalar(select(func.count(NumberUsage.id))) == 1

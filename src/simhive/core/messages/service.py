@@ -273,6 +273,11 @@ def _deliver_to_rental(
         inventory.mark_used(
             uow, number_id=rental.number_id, service_id=service.id, account_id=account.id
         )
+        seen_by = _other_service(uow, message, service)
+        if seen_by is not None:
+            inventory.mark_used(
+                uow, number_id=rental.number_id, service_id=seen_by.id, account_id=account.id
+            )
     facts = completed_facts(message, service)
     facts["ltr_id"] = str(rental.id)
     facts["first_ltr_id"] = str(rental.first_id or rental.id)
@@ -426,6 +431,13 @@ def _complete(
     inventory.mark_used(
         uow, number_id=activation.number_id, service_id=service.id, account_id=account.id
     )
+    # A request takes any SMS on its number ("Unknown" by design); when the SMS is
+    # recognisably another service's, that service has seen the number too.
+    seen_by = _other_service(uow, message, service)
+    if seen_by is not None:
+        inventory.mark_used(
+            uow, number_id=activation.number_id, service_id=seen_by.id, account_id=account.id
+        )
     reserved_at = activation.reserved_at
     lifecycle.close(uow, activation, ActivationStatus.COMPLETED)
     events.enqueue_webhook(
@@ -437,6 +449,23 @@ def _complete(
     uow.session.flush()
     waited = (message.received_at - reserved_at).total_seconds() if reserved_at else None
     return Routed(message.id, MessageStatus.ROUTED, service.name, activation.id, waited)
+
+
+def _other_service(uow: UnitOfWork, message: Message, service: Service) -> Service | None:
+    """The named service other than `service` whose sender or text pattern the SMS
+    matches, if `service`'s own do not: the common case costs one match."""
+    sender, text = message.sender, message.text
+    if catalog.match_strength(service, sender=sender, text=text) >= 2:
+        return None
+    others = [
+        s
+        for s in catalog.all_services(uow)
+        if s.id != service.id and s.name_key not in catalog.ANY_SERVICE_NAMES
+    ]
+    found = catalog.detect(others, sender=sender, text=text)
+    if found is None or catalog.match_strength(found, sender=sender, text=text) < 2:
+        return None
+    return found
 
 
 def completed_facts(message: Message, service: Service) -> dict[str, str]:
