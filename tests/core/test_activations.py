@@ -343,6 +343,19 @@ class TestAuction:
         after = [status(db, alice, v.id) for v in views]
         assert {(v.status, v.mdn) for v in after} == {(ActivationStatus.RESERVED, mdn)}
 
+    def test_a_multi_service_retry_does_not_outbid_its_own_bids(
+        self, db: Database, alice: Customer
+    ) -> None:
+        # "To ensure you are the highest bidder" (000): above the others, not above
+        # oneself; each retry used to bid a cent more and hold more money.
+        bob = world.customer(db, "bob")
+        request(db, bob, "Google", markup=20)
+        markups = [
+            {v.service: v.markup for v in request(db, alice, "Google", "Amazon")}
+            for _ in range(3)
+        ]
+        assert markups == [{"Google": 21, "Amazon": 10}] * 3
+
     def test_multi_service_needs_a_number_unused_for_every_service(
         self, db: Database, alice: Customer
     ) -> None:

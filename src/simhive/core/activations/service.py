@@ -171,21 +171,30 @@ def _make_bids(
     """Turn the group into waiting bids; multi-service bids outbid everyone by one cent."""
     expires = uow.clock.now() + timedelta(seconds=uow.settings.awaiting_lifetime_s)
     for activation, service in zip(group, services, strict=True):
-        bid = markup if markup is not None else recommended_markup(uow, service)
+        bid = (
+            markup
+            if markup is not None
+            else recommended_markup(uow, service, excluding=activation.account_id)
+        )
         activation.markup = bid
         activation.price_cents = service.price_cents + bid
         activation.expires_at = expires
 
 
-def recommended_markup(uow: UnitOfWork, service: Service) -> int:
-    """One cent above the highest waiting bid for the service, and at least the minimum."""
-    top = uow.session.scalar(
-        select(func.max(Activation.markup)).where(
-            Activation.service_id == service.id,
-            Activation.status == ActivationStatus.AWAITING_MDN,
-            Activation.expires_at > uow.clock.now(),
-        )
+def recommended_markup(uow: UnitOfWork, service: Service, *, excluding: int | None = None) -> int:
+    """One cent above the highest waiting bid for the service, and at least the minimum.
+
+    A multi-service request bids to be the highest bidder (000): above other accounts'
+    bids (`excluding` its own), or each retry would outbid the last and hold more money.
+    """
+    query = select(func.max(Activation.markup)).where(
+        Activation.service_id == service.id,
+        Activation.status == ActivationStatus.AWAITING_MDN,
+        Activation.expires_at > uow.clock.now(),
     )
+    if excluding is not None:
+        query = query.where(Activation.account_id != excluding)
+    top = uow.session.scalar(query)
     return min(max(int(top or 0) + 1, uow.settings.markup_min), uow.settings.markup_max)
 
 
