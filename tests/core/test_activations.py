@@ -351,8 +351,7 @@ class TestAuction:
         bob = world.customer(db, "bob")
         request(db, bob, "Google", markup=20)
         markups = [
-            {v.service: v.markup for v in request(db, alice, "Google", "Amazon")}
-            for _ in range(3)
+            {v.service: v.markup for v in request(db, alice, "Google", "Amazon")} for _ in range(3)
         ]
         assert markups == [{"Google": 21, "Amazon": 10}] * 3
 

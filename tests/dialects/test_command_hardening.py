@@ -145,7 +145,6 @@ class TestFormLimits:
         assert answer["status"] == "error"
         assert answer["message"].startswith("Invalid request body: ")
 
-
     @pytest.mark.parametrize("declared", [100_000_000, None])
     def test_a_body_past_its_bound_is_refused_before_it_is_read(
         self, base_url: str, db: Database, alice: Customer, declared: int | None

@@ -97,7 +97,6 @@ class TestBodies:
         response = alice.post("/sms", number=NUMBER, text="a" * 70_000)
         assert response.status_code == 400 and response.json()["errorCode"] == 10
 
-
     @pytest.mark.parametrize("declared", [500_000_000, None])
     def test_a_body_past_the_limit_is_never_read_whole(
         self, rest: Rest, alice: Caller, declared: int | None
@@ -156,9 +155,7 @@ class TestBodies:
     def test_a_get_is_held_to_the_same_field_limits(
         self, rest: Rest, alice: Caller, query: str
     ) -> None:
-        response = alice.client.get(
-            alice.base_url + f"/v1/insight/hlr?number=%2B{NUMBER}&{query}"
-        )
+        response = alice.client.get(alice.base_url + f"/v1/insight/hlr?number=%2B{NUMBER}&{query}")
         assert response.status_code == 400 and response.json()["errorCode"] == 10
         assert requests_made(rest) == 0
 
