@@ -147,8 +147,8 @@ class Settings(BaseSettings):
     webhook_account_concurrency: int = Field(
         4,
         ge=1,
-        description="Webhook deliveries a worker runs at once for one target URL, so one slow "
-        "endpoint cannot take every delivery thread.",
+        description="Webhook deliveries a worker runs at once for one account, whatever URLs "
+        "they go to, so one customer's slow endpoints cannot take every delivery thread.",
     )
     webhook_account_claims: int = Field(
         50,

@@ -92,8 +92,8 @@ class StopsBetween:
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
 
-    def takes(self, target: str | None) -> bool:
-        return self.worker.takes(target)
+    def takes(self, slot: str | None) -> bool:
+        return self.worker.takes(slot)
 
     def accept(self, event: events.ClaimedEvent) -> None:
         self.worker.stop()  # after the commit, as a shutdown may come
@@ -121,7 +121,7 @@ def test_an_event_handed_to_a_stopping_worker_is_given_back_at_once(db: Database
 class Gone:
     """A worker that took events and stopped before delivering them."""
 
-    def takes(self, target: str | None) -> bool:
+    def takes(self, slot: str | None) -> bool:
         return True
 
     def accept(self, event: events.ClaimedEvent) -> None:

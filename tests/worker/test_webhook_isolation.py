@@ -240,6 +240,34 @@ class TestAccountConcurrency:
         assert Counter(held.ids) == Counter({webhook_id: 1 for webhook_id in slow_ids})
         assert statuses(db) == {"delivered": 7}
 
+    def test_many_urls_of_one_account_share_its_slots(
+        self, db: Database, clock: FrozenClock
+    ) -> None:
+        # A REST callbackUrl per request: eight URLs of one slow host would each have had
+        # slots of their own, and taken every delivery thread from everyone else.
+        slow, healthy = world.customer(db, "slow"), world.customer(db, "healthy")
+        with gate() as held, webhook_receiver() as hook:
+            subscribe(db, healthy, hook.url)
+            with db.uow() as uow:
+                account = uow.session.get(Account, slow.id)
+                assert account is not None
+                for n in range(8):
+                    events.enqueue_callback(
+                        uow, account=account, url=f"{held.url}/{n}", event_type="sms", fields={}
+                    )
+            healthy_ids = queue(db, healthy, 2)
+            settings = {"webhook_account_concurrency": 2, "webhook_concurrency": 4}
+            worker = Worker(with_settings(db, clock, **settings))
+            try:
+                worker.run_pending(wait=False)
+                assert {r.headers["webhook-id"] for r in hook.wait_for(2)} == set(healthy_ids)
+                assert len(held.wait_for(2)) == 2
+                time.sleep(0.5)
+                assert len(held.ids) == 2
+                held.open.set()
+            finally:
+                worker.stop()
+
 
 class TestClaimOwnership:
     def test_delivery_slower_than_its_claim_is_posted_once(

@@ -246,7 +246,8 @@ class Worker:
             max_workers=self.settings.webhook_concurrency, thread_name_prefix="webhook"
         )
         self._in_flight: set[Future[None]] = set()
-        # Per webhook target: deliveries running, and claimed ones waiting for a slot.
+        # Per slot (an account, `events.slot_of`): deliveries running, and claimed ones
+        # waiting for a free one.
         self._per_target = max(1, self.settings.webhook_account_concurrency)
         self._running: dict[str | None, int] = {}
         self._waiting: dict[
@@ -272,19 +273,19 @@ class Worker:
         """Something was queued: run a pass now instead of after the poll interval."""
         self._wake.set()
 
-    def takes(self, target: str | None) -> bool:
-        """Whether an event to `target` written now may come here straight after its
-        commit (`events.Handoff`): the worker runs, has room in its batch, and the target
-        has a free delivery slot. A busy target's events go through claims instead, where
-        the per-account claim bound holds."""
+    def takes(self, slot: str | None) -> bool:
+        """Whether an event of `slot` (`events.slot_of`) written now may come here
+        straight after its commit (`events.Handoff`): the worker runs, has room in its
+        batch, and the slot has a free delivery. A busy account's events go through
+        claims instead, where the per-account claim bound holds."""
         with self._lock:
             if not self.running:
                 return False
             if len(self._in_flight) >= self.settings.worker_batch:
                 return False
-            if target is None:
+            if slot is None:
                 return True
-            return self._running.get(target, 0) < self._per_target and not self._waiting.get(target)
+            return self._running.get(slot, 0) < self._per_target and not self._waiting.get(slot)
 
     def accept(self, event: events.ClaimedEvent) -> None:
         """Deliver an event that was written claimed for this worker (after its commit)."""
@@ -450,14 +451,15 @@ class Worker:
             self._last_beat = now
 
     def _submit(self, event: events.ClaimedEvent, result: PassResult) -> Future[None]:
-        """Deliver soon: at once when the target has a free slot, else after its others.
+        """Deliver soon: at once when its account has a free slot, else after its others.
 
-        Each webhook target has at most `webhook_account_concurrency` deliveries
-        running in this worker, so one slow endpoint never holds more delivery
-        threads than that; its other claimed events wait here, their claims kept.
+        Each account has at most `webhook_account_concurrency` deliveries running in
+        this worker, whatever URLs they go to, so one customer's slow endpoints never
+        hold more delivery threads than that; its other claimed events wait here, their
+        claims kept.
         """
         done: Future[None] = Future()
-        key = event.target if event.kind != EventKind.GATEWAY else None
+        key = event.slot
         with self._lock:
             self._in_flight.add(done)
             if key is not None and self._running.get(key, 0) >= self._per_target:

@@ -55,13 +55,28 @@ class ClaimedEvent:
     attempt: int
     secret: str | None
     token: str
+    account_id: int | None = None
+
+    @property
+    def slot(self) -> str | None:
+        """Whose delivery slots the event takes (`slot_of`)."""
+        return slot_of(EventKind(self.kind), self.account_id, self.target)
+
+
+def slot_of(kind: EventKind, account_id: int | None, target: str) -> str | None:
+    """The deliveries an event shares a worker's bound with: its account's, whatever URLs
+    they go to (a customer who names many URLs must not take every delivery thread);
+    an event of no account by its URL; None for a gateway call (unbounded)."""
+    if kind == EventKind.GATEWAY:
+        return None
+    return f"account:{account_id}" if account_id is not None else target
 
 
 class Handoff(Protocol):
     """A worker in this process that takes events straight after their commit."""
 
-    def takes(self, target: str | None) -> bool:
-        """Whether it has room now for one more event to `target` (None: a gateway)."""
+    def takes(self, slot: str | None) -> bool:
+        """Whether it has room now for one more event of `slot` (`slot_of`)."""
         ...
 
     def accept(self, event: ClaimedEvent) -> None:
@@ -89,7 +104,7 @@ def _new_event(
     now = uow.clock.now()
     handoff: Handoff | None = uow.outbox_handoff
     token = None
-    if handoff is not None and handoff.takes(target if kind != EventKind.GATEWAY else None):
+    if handoff is not None and handoff.takes(slot_of(kind, account_id, target)):
         token = uuid.uuid4().hex
     values = {
         "public_id": f"msg_{uuid.uuid4().hex}",
@@ -121,6 +136,7 @@ def _new_event(
         attempt=1,
         secret=secret,
         token=token,
+        account_id=account_id,
     )
     uow.on_commit(functools.partial(handoff.accept, claimed))
     return event_id
@@ -244,6 +260,7 @@ def claim_due(uow: UnitOfWork, *, limit: int, kinds: tuple[str, ...]) -> list[Cl
             attempt=row.attempts + 1,
             secret=row.secret,
             token=token,
+            account_id=row.account_id,
         )
         for row in rows
     ]
