@@ -204,6 +204,22 @@ class TestExtendAndEdit:
         assert view["phone_number"] == contract["phone_number"]
         assert charges(db, alice) == [Decimal(n) for n in ("15", "30", "15", "50")]
 
+    def test_extensions_keep_the_day_the_contract_was_bought_on(
+        self, api: RentalApi, db: Database, clock: FrozenClock
+    ) -> None:
+        # Each period used to count from the last one's end: past a February that ended
+        # on the 28th, a contract bought on the 30th ran to the 28th for ever after.
+        clock.set(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+        world.foreign_numbers(db, "NL", 1)
+        cid = str(api("new", country="NL", package="1m")["contract_id"])
+        ends = [api("extend", contract_id=cid, package="1m")["new_expire"] for _ in range(4)]
+        assert ends == [
+            "2027-01-30T09:00:00.000000Z",
+            "2027-02-28T09:00:00.000000Z",
+            "2027-03-30T09:00:00.000000Z",
+            "2027-04-30T09:00:00.000000Z",
+        ]
+
     def test_edit_auto_renew(self, api: RentalApi, db: Database) -> None:
         world.foreign_numbers(db, "GB", 1)
         cid = str(api("new", country="UK")["contract_id"])

@@ -35,10 +35,17 @@ def price_cents(settings: Settings, package: str) -> int:
     return to_cents(prices[check(package)])
 
 
-def end_of(start: datetime, package: str) -> datetime:
+def end_of(start: datetime, package: str, *, day: int | None = None) -> datetime:
     """When a period of `package` that starts at `start` ends: the same day so many months
-    on, or the month's last day when it has no such day (Jan 31 + 1m = Feb 28)."""
+    on, or the month's last day when it has no such day (Jan 31 + 1m = Feb 28).
+
+    `day` is the contract's own day of the month, for a period that continues another:
+    a contract bought on the 30th runs to the 30th again after a February that ended
+    its period on the 28th.
+    """
     months = start.month - 1 + MONTHS[check(package)]
     year, month = start.year + months // 12, months % 12 + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return start.replace(year=year, month=month, day=day)
+    wanted = start.day if day is None else day
+    return start.replace(
+        year=year, month=month, day=min(wanted, calendar.monthrange(year, month)[1])
+    )

@@ -285,7 +285,7 @@ def _continue(
     assert current.expires_at is not None
     until = current.expires_at + timedelta(days=days)
     if package is not None:
-        until = packages.end_of(current.expires_at, package)
+        until = packages.end_of(current.expires_at, package, day=_contract_day(uow, current))
         days = (until - current.expires_at).days
     renewal = Rental(
         account_id=current.account_id,
@@ -311,6 +311,17 @@ def _continue(
     uow.session.add(renewal)
     uow.session.flush()
     return renewal
+
+
+def _contract_day(uow: UnitOfWork, current: Rental) -> int | None:
+    """The day of the month the contract `current` belongs to was bought on."""
+    first_id = current.first_id or current.id
+    started = (
+        current.starts_at
+        if first_id == current.id
+        else uow.session.scalar(select(Rental.starts_at).where(Rental.id == first_id))
+    )
+    return started.day if started is not None else None
 
 
 def _bill(
