@@ -9,6 +9,7 @@ from simhive.core.insight import hlr
 from simhive.core.insight.hlr import HlrStatus, NetworkInfo
 from simhive.db.uow import Database
 from simhive.kit.numbering import NumberFacts, NumberType
+from simhive.kit.phone import number_facts
 from tests.fixtures import world
 
 
@@ -48,6 +49,24 @@ class TestLookup:
         got = lookup(db, "+447700900001")
         assert got.status is HlrStatus.UNDELIVERED
         assert (got.valid, got.country, got.network, got.mccmnc) == (False, "GB", None, None)
+
+    @pytest.mark.parametrize(
+        ("number", "mccmnc"),
+        [
+            ("+447400900123", "23420"),  # Three: "3" in the E.212 lists
+            ("+491701234567", "26201"),  # T-Mobile, now Telekom
+            ("+33612345678", "20810"),  # SFR's main code, not 208 08
+            ("+31612345678", "20408"),
+            ("+4790000000", "24201"),
+        ],
+    )
+    def test_the_same_code_as_a_request_records(
+        self, db: Database, number: str, mccmnc: str
+    ) -> None:
+        # One lookup for both: a paid HLR answer that said null, or another code, for a
+        # number whose /v1/sms request recorded 23420 was no answer at all.
+        assert lookup(db, number).mccmnc == mccmnc
+        assert number_facts(number).mccmnc == mccmnc
 
     @pytest.mark.parametrize("raw", ["", "hello", "+12", "+47 900 00 000 000 000", "+9991234567"])
     def test_invalid_number(self, db: Database, raw: str) -> None:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["Network", "network_code", "networks_of"]
+__all__ = ["Network", "code_of", "network_code", "networks_of"]
 
 _DATA_PACKAGE = "mcc_mnc_lut"
 _DATA_FILE = "p1_mnc.json"
@@ -123,3 +123,34 @@ def network_code(region: str | None, name: str | None) -> Network | None:
         if score[0] and (best is None or score > best[0]):
             best = (score, network)
     return best[1] if best is not None else None
+
+
+# Networks as libphonenumber names them, with the MCC+MNC most of their numbers use: where
+# the table's name matching cannot tell (GB "Three" is "3" there) or would pick another of
+# a network's codes (SFR's main one is 208 10; 208 08 came with a company it bought).
+_MAIN = {
+    ("GB", "EE"): "23430", ("GB", "Vodafone"): "23415", ("GB", "O2"): "23410",
+    ("GB", "Three"): "23420", ("DE", "Telekom"): "26201",
+    ("DE", "T-Mobile"): "26201", ("DE", "Vodafone"): "26202",
+    ("DE", "O2"): "26203", ("FR", "Orange"): "20801", ("FR", "SFR"): "20810",
+    ("FR", "Bouygues"): "20820", ("FR", "Free Mobile"): "20815", ("NL", "KPN"): "20408",
+    ("NL", "Vodafone"): "20404", ("EE", "Telia"): "24801", ("EE", "Elisa"): "24802",
+    ("EE", "Tele2"): "24803", ("NO", "Telenor"): "24201", ("NO", "Telia"): "24202",
+    ("IN", "Jio"): "405871", ("IN", "Airtel"): "40410", ("ES", "Movistar"): "21407",
+    ("IT", "TIM"): "22201", ("SE", "Telia"): "24001", ("UA", "Kyivstar"): "25503",
+}  # fmt: skip
+
+
+def code_of(region: str | None, network: str | None) -> str | None:
+    """The MCC+MNC of the network libphonenumber names for a number's range: the main
+    code where it is known (`_MAIN`), else the one the table finds by name. Every part
+    of simhive asks this one function, so an HLR lookup and a request record agree."""
+    if not region or not network:
+        return None
+    known = next(
+        (code for (r, name), code in _MAIN.items() if r == region and name in network), None
+    )
+    if known is not None:
+        return known
+    found = network_code(region, network)
+    return found.mccmnc if found is not None else None

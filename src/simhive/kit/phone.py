@@ -9,6 +9,8 @@ import re
 import phonenumbers
 from phonenumbers import carrier, geocoder
 
+from simhive.kit.mccmnc import code_of
+
 STATE_NAMES = {
     "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
     "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
@@ -99,19 +101,6 @@ def area_codes_for_state(state: str) -> tuple[str, ...]:
 
 # -- international numbers (the REST API) ----------------------------------------
 
-# Networks as libphonenumber names them, with their MCC+MNC (the first one each uses).
-_MCCMNC = {
-    ("GB", "EE"): "23430", ("GB", "Vodafone"): "23415", ("GB", "O2"): "23410",
-    ("GB", "Three"): "23420", ("DE", "Telekom"): "26201",
-    ("DE", "T-Mobile"): "26201", ("DE", "Vodafone"): "26202",
-    ("DE", "O2"): "26203", ("FR", "Orange"): "20801", ("FR", "SFR"): "20810",
-    ("FR", "Bouygues"): "20820", ("FR", "Free Mobile"): "20815", ("NL", "KPN"): "20408",
-    ("NL", "Vodafone"): "20404", ("EE", "Telia"): "24801", ("EE", "Elisa"): "24802",
-    ("EE", "Tele2"): "24803", ("NO", "Telenor"): "24201", ("NO", "Telia"): "24202",
-    ("IN", "Jio"): "405871", ("IN", "Airtel"): "40410", ("ES", "Movistar"): "21407",
-    ("IT", "TIM"): "22201", ("SE", "Telia"): "24001", ("UA", "Kyivstar"): "25503",
-}  # fmt: skip
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class NumberFacts:
@@ -153,13 +142,9 @@ def number_facts(e164: str) -> NumberFacts:
     region = region or phonenumbers.region_code_for_country_code(calling_code)
     country = region if region and region != "ZZ" else None
     network = carrier.name_for_number(number, "en") or None
-    mccmnc = None
-    if country is not None and network is not None:
-        mccmnc = next(
-            (code for (r, name), code in _MCCMNC.items() if r == country and name in network),
-            None,
-        )
-    return NumberFacts(e164=e164, country=country, network=network, mccmnc=mccmnc)
+    return NumberFacts(
+        e164=e164, country=country, network=network, mccmnc=code_of(country, network)
+    )
 
 
 # -- countries -------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from simhive.core.errors import InvalidNumber
 from simhive.core.inventory.models import Number
 from simhive.db.uow import UnitOfWork
-from simhive.kit.mccmnc import network_code
+from simhive.kit.mccmnc import code_of, network_code
 from simhive.kit.numbering import MOBILE_TYPES, NumberFacts, NumberType, parse_e164
 
 __all__ = ["HlrResult", "HlrStatus", "LookupProvider", "NetworkInfo", "OfflineProvider", "lookup"]
@@ -65,12 +65,11 @@ class OfflineProvider:
     name = "offline"
 
     def lookup(self, facts: NumberFacts) -> NetworkInfo:
-        found = network_code(facts.region, facts.range_network) if facts.valid else None
         return NetworkInfo(
             valid=facts.valid,
             country=facts.region,
             network=facts.range_network,
-            mccmnc=found.mccmnc if found else None,
+            mccmnc=code_of(facts.region, facts.range_network) if facts.valid else None,
             number_type=facts.number_type,
         )
 
@@ -147,7 +146,7 @@ def _from_inventory(info: NetworkInfo, facts: NumberFacts, number: Number) -> Ne
         valid=True,
         country=country,
         network=found.brand or carrier if found else carrier,
-        mccmnc=found.mccmnc if found else info.mccmnc,
+        mccmnc=code_of(country, carrier) or info.mccmnc,
         ported=ported,
         roaming=False,
         reachable=number.online,
