@@ -288,8 +288,9 @@ class Settings(BaseSettings):
 
     login_failures_per_user: int = Field(
         10,
-        description="Failed password logins one user name may have in the window before password "
-        "logins for it are refused (its API keys keep working).",
+        description="Failed password logins one user name may have from one client address in "
+        "the window before that address's password logins for it are refused; from all "
+        "addresses together, ten times this (its API keys keep working).",
     )
     login_failures_per_address: int = Field(
         30,

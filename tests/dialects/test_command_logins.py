@@ -11,8 +11,11 @@ import httpx
 import pytest
 
 from simhive.app import create_app
+from simhive.core.accounts import service as accounts
 from simhive.core.accounts.service import LoginThrottle
+from simhive.core.errors import AuthFailed, LoginThrottled
 from simhive.db.uow import Database
+from simhive.kit.clock import SandboxClock
 from simhive.kit.secrets import verify_password
 from tests.fixtures import world
 from tests.fixtures.servers import serve
@@ -117,6 +120,50 @@ class TestThrottle:
             assert THROTTLED.fullmatch(guess(base_url, password=alice.password)["message"])
             assert hasher.calls == 4
             assert call(base_url, user="alice", api_key=alice.api_key)["status"] == "ok"
+
+    def test_a_strangers_guesses_do_not_lock_the_owner_out(
+        self, base_url: str, hasher: CountingHasher, alice: Customer
+    ) -> None:
+        # Anyone may type alice's name: failures from one address lock that address
+        # out of her name, not alice at hers.
+        for _ in range(3):
+            assert guess(base_url) == WRONG
+        assert THROTTLED.fullmatch(guess(base_url, password=alice.password)["message"])
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as own:
+            answer = own.get(
+                base_url + "/api_command.php",
+                params={"cmd": "balance", "user": "alice", "pass": alice.password},
+            ).json()
+        assert answer == {"status": "ok", "message": "10.00"}
+
+    def test_guesses_from_many_addresses_still_stop(
+        self, db: Database, hasher: CountingHasher, alice: Customer
+    ) -> None:
+        logins = throttle(db, hasher, per_user=2)
+        with db.uow(write=False) as uow:
+            login = accounts.password_login(uow, user="alice")
+        for n in range(2 * LoginThrottle.USER_TOTAL):
+            with pytest.raises(AuthFailed):
+                logins.check(login, "wrong", address=f"10.0.{n}.1")
+        with pytest.raises(LoginThrottled):
+            logins.check(login, alice.password, address="10.9.9.9")
+        assert hasher.calls == 2 * LoginThrottle.USER_TOTAL
+
+    def test_the_wait_is_told_in_wall_seconds_on_the_sandbox_clock(
+        self, db: Database, hasher: CountingHasher, alice: Customer
+    ) -> None:
+        # The counts keep wall time; a sandbox a day ahead said "retry in 1 seconds".
+        sandbox = SandboxClock(lambda: 86_400)
+        logins = LoginThrottle(
+            per_user=1, per_address=100, window_s=900, clock=sandbox, verify=hasher
+        )
+        with db.uow(write=False) as uow:
+            login = accounts.password_login(uow, user="alice")
+        with pytest.raises(AuthFailed):
+            logins.check(login, "wrong", address="10.0.0.1")
+        with pytest.raises(LoginThrottled) as refused:
+            logins.check(login, alice.password, address="10.0.0.1")
+        assert 890 <= refused.value.retry_after <= 900
 
     def test_a_good_password_clears_the_user_count(
         self, base_url: str, hasher: CountingHasher, alice: Customer

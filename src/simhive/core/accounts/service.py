@@ -29,7 +29,7 @@ from simhive.core.errors import (
 from simhive.core.events import targets
 from simhive.db.detached import attached
 from simhive.db.uow import UnitOfWork
-from simhive.kit.clock import Clock
+from simhive.kit.clock import Clock, wall_now
 from simhive.kit.secrets import (
     dummy_password_hash,
     hash_api_key,
@@ -271,12 +271,19 @@ def login_account(uow: UnitOfWork, *, account_id: int) -> Account:
 
 
 class LoginThrottle:
-    """Failed password logins, counted per user and per client address in a moving window.
+    """Failed password logins, counted in a moving window per client address, per user
+    name from one address, and per user name from all addresses together.
 
-    Once either count is full, password logins are refused before any hashing (an API
-    key needs no throttle: it is checked with one indexed lookup and cannot be guessed).
-    Counts live in `limits`' storage: memory:// per process, or redis:// shared.
+    Once a count is full, password logins are refused before any hashing (an API key
+    needs no throttle: it is checked with one indexed lookup and cannot be guessed).
+    A user name is refused to one address after `per_user` failures from it, and to
+    every address only after USER_TOTAL times that from all of them: a stranger who
+    types wrong passwords for someone else's name locks out only themselves, while
+    guessing spread over many addresses still stops. Counts live in `limits`' storage:
+    memory:// per process, or redis:// shared.
     """
+
+    USER_TOTAL = 10
 
     def __init__(
         self,
@@ -290,30 +297,37 @@ class LoginThrottle:
     ) -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage))
         self._user = RateLimitItemPerSecond(per_user, window_s)
+        self._user_total = RateLimitItemPerSecond(per_user * self.USER_TOTAL, window_s)
         self._address = RateLimitItemPerSecond(per_address, window_s)
         self._clock = clock
         self._verify = verify
 
-    def admit(self, *, address: str, login: PasswordLogin | None = None) -> None:
-        """Raise LoginThrottled if the address (or the user, once read) failed too often."""
+    def _checks(
+        self, address: str, login: PasswordLogin | None
+    ) -> list[tuple[RateLimitItem, str, str]]:
         checks: list[tuple[RateLimitItem, str, str]] = [(self._address, "address", address)]
         if login is not None:
-            checks.append((self._user, "user", login.throttle_key))
-        for item, kind, key in checks:
+            checks.append((self._user, "user", f"{login.throttle_key}|{address}"))
+            checks.append((self._user_total, "user-total", login.throttle_key))
+        return checks
+
+    def admit(self, *, address: str, login: PasswordLogin | None = None) -> None:
+        """Raise LoginThrottled if the address (or the user, once read) failed too often."""
+        for item, kind, key in self._checks(address, login):
             if not self._limiter.test(item, kind, key):
                 raise LoginThrottled(self._retry_after(item, kind, key))
 
     def check(self, login: PasswordLogin, password: str, *, address: str) -> int:
-        """`check_password`, counting a failure against the user and the address."""
+        """`check_password`, counting a failure against the address and the user."""
         # Again here: guesses sent all at once passed `admit` together, then queued to be hashed.
         self.admit(address=address, login=login)
         try:
             account_id = check_password(login, password, verify=self._verify)
         except AuthFailed:
-            self._limiter.hit(self._address, "address", address)
-            self._limiter.hit(self._user, "user", login.throttle_key)
+            for item, kind, key in self._checks(address, login):
+                self._limiter.hit(item, kind, key)
             raise
-        self._limiter.clear(self._user, "user", login.throttle_key)
+        self._limiter.clear(self._user, "user", f"{login.throttle_key}|{address}")
         return account_id
 
     def failed(self, *, address: str) -> None:
@@ -321,9 +335,9 @@ class LoginThrottle:
         self._limiter.hit(self._address, "address", address)
 
     def _retry_after(self, item: RateLimitItem, kind: str, key: str) -> int:
-        # limits keeps wall-clock times; the injected clock is the wall clock outside tests.
+        # limits keeps wall-clock times: the sandbox clock must not move them.
         reset = self._limiter.get_window_stats(item, kind, key).reset_time
-        wait = math.ceil(reset - self._clock.now().timestamp())
+        wait = math.ceil(reset - wall_now(self._clock).timestamp())
         return max(1, min(wait, item.get_expiry()))
 
 
