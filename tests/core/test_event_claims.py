@@ -138,7 +138,7 @@ class TestExtendClaims:
         for _ in range(3):
             clock.advance(db.settings.worker_claim_s - 1)
             with db.uow() as uow:
-                assert events.extend_claims(uow, tokens=[claimed.token]) == 1
+                assert events.extend_claims(uow, tokens=[claimed.token]) == [claimed.id]
             assert claim(db) == []
         clock.advance(db.settings.worker_claim_s + 1)
         (recovered,) = claim(db)
@@ -149,7 +149,7 @@ class TestExtendClaims:
         (claimed,) = claim(db)
         with db.uow() as uow:
             record(uow, event_id=event_id, token=claimed.token, attempt=1, ok=True)
-            assert events.extend_claims(uow, tokens=[claimed.token]) == 0
+            assert events.extend_claims(uow, tokens=[claimed.token]) == []
 
 
 class TestAccountBound:

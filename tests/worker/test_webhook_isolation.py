@@ -292,6 +292,32 @@ class TestClaimOwnership:
         assert held.ids == [webhook_id]
         assert statuses(db) == {"delivered": 1}
 
+    def test_a_stalled_worker_does_not_post_what_another_recovered(
+        self, db: Database, clock: FrozenClock
+    ) -> None:
+        # One slot: the second event waits in the worker behind a slow first. The worker
+        # stalls (no heartbeat) past the claim, another worker recovers both events; the
+        # stalled one must not post the second once its slot frees.
+        short = with_settings(db, clock, worker_claim_s=1, webhook_account_concurrency=1)
+        alice = world.customer(db)
+        with gate() as held:
+            subscribe(db, alice, held.url)
+            first, second = queue(db, alice, 2)
+            stalled, other = Worker(short), Worker(short)
+            try:
+                stalled.run_pending(wait=False)
+                assert held.wait_for(1) == [first]
+                clock.advance(5)
+                other.run_pending(wait=False)
+                assert held.wait_for(2) == [first, first]
+                held.open.set()
+                held.wait_for(3)
+                time.sleep(0.5)
+            finally:
+                stalled.stop()
+                other.stop()
+        assert Counter(held.ids) == Counter({first: 2, second: 1})
+
     def test_queued_delivery_keeps_its_claim(self, db: Database, clock: FrozenClock) -> None:
         # One delivery slot: the healthy account's event waits behind the slow one.
         short = with_settings(db, clock, worker_claim_s=1, webhook_concurrency=1)

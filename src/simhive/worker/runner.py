@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import httpx
@@ -255,6 +255,9 @@ class Worker:
         ] = {}
         # Claim token -> events of that claim not yet recorded; their claims get heartbeats.
         self._held: dict[str, int] = {}
+        # Event id -> until when this worker knows its claim holds (claimed, or extended
+        # by a heartbeat); an attempt past it is not made: another worker may own it now.
+        self._until: dict[int, datetime] = {}
         self._recorder = _Recorder(self)
         self._last_beat: datetime | None = None
         # The last claim filled the batch, so more may be due than this worker holds.
@@ -289,10 +292,12 @@ class Worker:
 
     def accept(self, event: events.ClaimedEvent) -> None:
         """Deliver an event that was written claimed for this worker (after its commit)."""
+        until = self.db.clock.now() + timedelta(seconds=self.settings.worker_claim_s)
         with self._lock:
             stopping = self._stop.is_set()
             if not stopping:
                 self._held[event.token] = self._held.get(event.token, 0) + 1
+                self._until[event.id] = until
         if stopping:
             # Written while the worker still ran, committed as it stopped: give it back
             # for any worker now, rather than after its claim lapses.
@@ -418,6 +423,7 @@ class Worker:
             if room <= 0:
                 self._full = True
                 return
+            until = self.db.clock.now() + timedelta(seconds=self.settings.worker_claim_s)
             with self.db.uow() as uow:
                 claimed = events.claim_due(uow, limit=room, kinds=kinds)
             # A full claim may have left due events behind: finished deliveries wake the
@@ -428,6 +434,7 @@ class Worker:
             with self._lock:
                 for event in claimed:
                     self._held[event.token] = self._held.get(event.token, 0) + 1
+                    self._until[event.id] = until
             futures = [self._submit(event, result) for event in claimed]
             if wait:
                 for future in futures:
@@ -445,10 +452,14 @@ class Worker:
             return
         if last is not None and (now - last).total_seconds() < self.settings.worker_claim_s / 3:
             return
+        until = now + timedelta(seconds=self.settings.worker_claim_s)
         with self.db.uow() as uow:
-            events.extend_claims(uow, tokens=tokens)
+            still = events.extend_claims(uow, tokens=tokens)
         with self._lock:
             self._last_beat = now
+            for event_id in still:
+                if event_id in self._until:
+                    self._until[event_id] = until
 
     def _submit(self, event: events.ClaimedEvent, result: PassResult) -> Future[None]:
         """Deliver soon: at once when its account has a free slot, else after its others.
@@ -477,7 +488,14 @@ class Worker:
         done: Future[None],
     ) -> None:
         while True:
-            self._attempt(event, result, done)
+            if self._lapsed(event):
+                # The worker fell behind its heartbeats (a stalled process): the claim may
+                # be another worker's by now, and posting too would deliver it twice.
+                log.warning("event %s: claim lapsed before its attempt", event.id)
+                self._give_back([event])  # still ours: due again at once, no attempt counted
+                self._finish(event, done)
+            else:
+                self._attempt(event, result, done)
             # The slot is free as soon as the attempt is made; its record is written
             # with others' by the recorder.
             with self._lock:
@@ -514,8 +532,19 @@ class Worker:
         except Exception:
             log.exception("giving back %d claims failed; they lapse instead", len(claimed))
 
+    def _lapsed(self, event: events.ClaimedEvent) -> bool:
+        """Whether the event's claim may have lapsed: a tenth of a claim period is kept in
+        hand for the attempt to start."""
+        with self._lock:
+            until = self._until.get(event.id)
+        if until is None:
+            return False
+        margin = timedelta(seconds=self.settings.worker_claim_s / 10)
+        return self.db.clock.now() >= until - margin
+
     def _release(self, event: events.ClaimedEvent) -> None:
         with self._lock:
+            self._until.pop(event.id, None)
             left = self._held.get(event.token, 0) - 1
             if left > 0:
                 self._held[event.token] = left

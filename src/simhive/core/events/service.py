@@ -327,17 +327,19 @@ def _claim_statements(dialect: str) -> tuple[Executable, Executable]:
     return query, claim
 
 
-def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> int:
-    """Heartbeat: push back the deadline of claims still held under these tokens."""
+def extend_claims(uow: UnitOfWork, *, tokens: Collection[str]) -> list[int]:
+    """Heartbeat: push back the deadline of claims still held under these tokens; the
+    ids of the events still held (one another worker recovered is not among them)."""
     if not tokens:
-        return 0
+        return []
     result = uow.session.execute(
         update(Event)
         .where(Event.claim_token.in_(list(tokens)), Event.status == fixed(EventStatus.PENDING))
         .values(claimed_until=uow.clock.now() + timedelta(seconds=uow.settings.worker_claim_s))
+        .returning(Event.id)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return list(result.scalars())
 
 
 def unclaim(uow: UnitOfWork, *, claims: Collection[tuple[int, str]]) -> int:
