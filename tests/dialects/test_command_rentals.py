@@ -207,6 +207,25 @@ class TestRent:
         assert api("ltr_status", ltr_id=str(entry["id"]))["message"]["ltr_status"] == "online"
         assert lease_of(db, mdn) is not None
 
+    def test_a_reservation_no_number_came_to_is_cancelled_with_its_price_back(
+        self, api: Api, db: Database, alice: Customer
+    ) -> None:
+        rid = str(api("ltr_rent", service="Unlimited", reserve="true")["message"]["id"])
+        assert world.balance(db, alice) == Decimal("15.00")  # 30.00 + the 5.00 fee
+        assert api("ltr_release", ltr_id=rid) == {
+            "status": "ok",
+            "message": "MDN has been released",
+        }
+        assert world.balance(db, alice) == Decimal("45.00")  # the fee is kept
+        assert api("ltr_release", ltr_id=rid)["status"] == "error"
+        assert world.balance(db, alice) == Decimal("45.00")
+        world.numbers(db, 1)
+        worker = Worker(db)
+        try:
+            assert worker.run_pending().assigned == 0
+        finally:
+            worker.stop()
+
 
 class TestManage:
     def test_status_activate_release(

@@ -453,8 +453,20 @@ def activate(uow: UnitOfWork, *, rental: Rental) -> RentalState:
 
 
 def release(uow: UnitOfWork, *, rental: Rental) -> None:
-    """End a rental early, without refund; the number goes back to the pool."""
+    """End a rental early, without refund; the number goes back to the pool.
+
+    A reservation that never got a number is cancelled: its price comes back, and the
+    reserve fee is kept (004 prices the reservation as "the full price ... plus a flat
+    fee"); without this, a reservation no number ever came to held its price for good.
+    """
     _open(rental)
+    if rental.status == RentalStatus.AWAITING_MDN and rental.price_cents > 0:
+        ledger.refund(
+            uow,
+            account_id=rental.account_id,
+            cents=rental.price_cents,
+            reference=f"rental:{rental.id}",
+        )
     rental.status = RentalStatus.RELEASED
     rental.ended_at = uow.clock.now()
     uow.session.flush()
