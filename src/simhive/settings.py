@@ -280,6 +280,13 @@ class Settings(BaseSettings):
         description="When set, /metrics answers only requests with `Authorization: Bearer <token>` "
         "(401 otherwise).",
     )
+    sms_clock_skew_s: int = Field(
+        60,
+        ge=0,
+        description="Seconds a gateway's clock may run behind the server's. An SMS stamped "
+        "(received_at) earlier than that before its number's holder reserved or rented it "
+        "is not theirs (a gateway posting late): it stays unrouted for the operator.",
+    )
     ingest_max_body_bytes: int = Field(
         262144,
         description="Largest body /gateway/v1/sms accepts, in bytes (413 past it); a text is "

@@ -324,7 +324,7 @@ class TestMessagesFromBeforeTheHolder:
         (mdn,) = world.numbers(db, 1)
         (amazon,) = request(db, alice, "Amazon")
         sent_at = clock.now()
-        clock.advance(30)
+        clock.advance(300)
         reject(db, alice, amazon.id)
         clock.advance(5)
         request(db, bob, "Google")
@@ -346,13 +346,36 @@ class TestMessagesFromBeforeTheHolder:
         (mdn,) = world.numbers(db, 1)
         sent_at = clock.now()
         release(db, rent(db, carol, mdn))
-        clock.advance(60)
+        clock.advance(300)
         bobs = rent(db, bob, mdn)
         routed = late(db, mdn, *AMAZON, sent_at)
         assert routed is not None and routed.status == MessageStatus.UNROUTED
         clock.advance(1)
         routed = late(db, mdn, *AMAZON, clock.now())
         assert routed is not None and routed.rental_id == bobs
+
+    def test_a_phone_whose_clock_is_a_little_slow_still_reaches_the_holder(
+        self, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        (mdn,) = world.numbers(db, 1)
+        request(db, alice, "Google")
+        clock.advance(5)
+        slow = clock.now() - timedelta(seconds=db.settings.sms_clock_skew_s - 10)
+        routed = late(db, mdn, *GOOGLE, slow)
+        assert routed is not None and routed.service == "Google"
+
+    def test_a_phone_whose_clock_is_ahead_does_not_time_the_request_out(
+        self, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        # Stamped an hour ahead, the SMS looked as if it came after the deadline.
+        (mdn,) = world.numbers(db, 1)
+        request(db, alice, "Google")
+        routed = late(db, mdn, *GOOGLE, clock.now() + timedelta(hours=1))
+        assert routed is not None and routed.service == "Google"
+        assert states(db) == {"Google": "completed"}
+        with db.uow(write=False) as uow:
+            stored = uow.session.scalars(select(Message.received_at)).one()
+        assert stored == clock.now()
 
     def test_a_renewal_is_given_what_came_in_the_period_it_continues(
         self, db: Database, alice: Customer, clock: FrozenClock

@@ -85,6 +85,20 @@ class TestHttpIngest:
         assert other["status"] == "unrouted"
         assert stored(db) == 2
 
+    def test_two_devices_numbering_their_sms_alike_lose_nothing(
+        self, base_url: str, db: Database
+    ) -> None:
+        # Phones number their own SMS 1, 2, 3 ...: ref 42 of one phone is not ref 42 of
+        # another. Each receives on its own numbers, so a ref counts per number.
+        first = post(base_url, ref="42", to="12125550100", text="hello", **{"from": "22000"})
+        second = post(base_url, ref="42", to="12125550101", text="G-777777", **{"from": "2"})
+        assert first.json()["duplicate"] is False
+        assert second.json()["duplicate"] is False
+        assert stored(db) == 2
+        again = post(base_url, ref="42", to="+1 212 555 0101", text="G-777777", **{"from": "2"})
+        assert again.json() == {"stored": True, "duplicate": True}
+        assert stored(db) == 2
+
     def test_json_body_and_unknown_number(self, base_url: str, db: Database) -> None:
         response = httpx.post(
             base_url + "/gateway/v1/sms",

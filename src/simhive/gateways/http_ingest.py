@@ -1,8 +1,10 @@
 """The HTTP ingest gateway: phones and modem banks post inbound SMS to `/gateway/v1/sms`.
 
 Form or JSON fields `to`, `from`, `text`, optional `ref` (the sender's own id
-for the SMS: posting the same `ref` again stores nothing new, so a gateway can
-retry safely after a timeout) and `received_at` (unix seconds). Auth is
+for the SMS: posting the same `ref` to the same number again stores nothing new,
+so a gateway can retry safely after a timeout; devices that number their SMS
+1, 2, 3 ... each never meet another's refs, as each receives on its own numbers)
+and `received_at` (unix seconds; one in the future is taken as now). Auth is
 `Authorization: Bearer <SIMHIVE_INGEST_TOKEN>`. Bad input answers 400, a body
 or text past its limit 413, both as JSON `{"error": ...}`, and stores nothing.
 """
@@ -25,6 +27,7 @@ from simhive.db.uow import to_thread
 from simhive.gateways.base import InboundSMS
 from simhive.kit import bodies
 from simhive.kit.clock import Clock, from_wall
+from simhive.kit.phone import normalize_number
 
 PATH = "/gateway/v1/sms"
 
@@ -108,7 +111,8 @@ def _sms(fields: dict[str, str], clock: Clock) -> InboundSMS:
         sender=sender,
         text=text,
         received_at=_received_at(fields.get("received_at"), clock),
-        gateway_ref=ref,
+        # A ref is the posting device's own: scoped to the number it received on.
+        gateway_ref=f"{normalize_number(to) or to}/{ref}" if ref else None,
     )
 
 

@@ -72,7 +72,8 @@ def store(uow: UnitOfWork, sms: Inbound) -> tuple[Message, bool]:
         "text": sms.text,
         "gateway": sms.gateway,
         "gateway_ref": sms.gateway_ref,
-        "received_at": sms.received_at,
+        # A gateway's clock may run ahead: an SMS is never received after it is stored.
+        "received_at": min(sms.received_at, now),
         "stored_at": now,
         "status": MessageStatus.RECEIVED,
         "price_cents": 0,
@@ -205,7 +206,7 @@ def route(uow: UnitOfWork, message: Message) -> Routed:
     # An SMS from before the number was reserved is not for its holder: a gateway that
     # posts late, or a retried routing, must not give one customer the code another
     # customer's request was sent (and charge them for it).
-    if activation.reserved_at is not None and message.received_at < activation.reserved_at:
+    if _before(uow, message, activation.reserved_at):
         return _unrouted(uow, message)
     # Judged by when the SMS arrived, not by when routing got to it: an SMS that came
     # in time completes its request even if routing it was delayed past the deadline.
@@ -231,12 +232,22 @@ def _rental_of(uow: UnitOfWork, message: Message) -> tuple[Rental, Account] | No
     return (row[0], row[1]) if row is not None else None
 
 
+def _before(uow: UnitOfWork, message: Message, moment: datetime | None) -> bool:
+    """Whether the SMS came before `moment`, by more than a gateway's clock may run
+    behind the server's (`sms_clock_skew_s`): a code that came just after a reservation,
+    stamped by a phone a few seconds slow, is still the holder's."""
+    if moment is None:
+        return False
+    skew = timedelta(seconds=uow.settings.sms_clock_skew_s)
+    return message.received_at < moment - skew
+
+
 def _before_tenure(uow: UnitOfWork, message: Message, rental: Rental) -> bool:
     """Whether the SMS arrived before the renter held the number without a break: before
     this rental started, and before each renewal it continues (`previous_id`) started.
     A number rented again after a gap starts a new hold: someone else may have had it."""
     start, previous = rental.starts_at, rental.previous_id
-    while start is not None and message.received_at < start:
+    while _before(uow, message, start):
         if previous is None:
             return True
         row = uow.session.execute(
