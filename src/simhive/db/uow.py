@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,8 @@ from simhive.kit.clock import Clock
 
 if TYPE_CHECKING:
     from simhive.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def run_core(
@@ -160,8 +163,15 @@ class Database:
             sqlite_begin.reset(token)
             if serial is not None:
                 serial.release()
+        # The transaction is committed: a hook that fails (a wake-up, a hand-off to a
+        # worker that is stopping) is logged, and never makes the caller believe its
+        # work was lost, nor stops the hooks after it (a gateway would post the SMS
+        # again; routing would store it a second time).
         for hook in uow.after_commit:
-            hook()
+            try:
+                hook()
+            except Exception:
+                log.exception("a hook after a commit failed; the commit stands")
 
 
 P = ParamSpec("P")
