@@ -29,7 +29,14 @@ class WebhookVerificationError(SimhiveError):
 
 
 def parse_webhook(form: Mapping[str, str]) -> WebhookEvent:
-    """A webhook's form fields as a typed event."""
+    """A webhook's form fields as a typed event; SimhiveError for a form that is not one."""
+    try:
+        return _parsed(form)
+    except (KeyError, ValueError, ArithmeticError) as exc:
+        raise SimhiveError(f"malformed {form.get('event')!r} webhook: {exc!r}") from exc
+
+
+def _parsed(form: Mapping[str, str]) -> WebhookEvent:
     event = form.get("event")
     if event == "incoming_message" and "ltr_id" in form:
         return RentalMessage(
@@ -96,12 +103,18 @@ def verify_webhook(
         msg_id = lowered["webhook-id"]
         sent = datetime.fromtimestamp(int(lowered["webhook-timestamp"]), tz=UTC)
         signatures = lowered["webhook-signature"].split()
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, OverflowError, OSError) as exc:
         raise WebhookVerificationError("missing or malformed webhook headers") from exc
     reference = now or datetime.now(UTC)
     if abs(reference - sent) > tolerance:
         raise WebhookVerificationError("webhook timestamp outside the tolerance")
-    text = body.decode() if isinstance(body, bytes) else body
-    expected = Webhook(secret).sign(msg_id, sent, text)
+    try:
+        text = body.decode() if isinstance(body, bytes) else body
+    except UnicodeDecodeError as exc:
+        raise WebhookVerificationError("the body is not UTF-8") from exc
+    try:
+        expected = Webhook(secret).sign(msg_id, sent, text)
+    except Exception as exc:  # standardwebhooks raises its own errors for a bad secret
+        raise WebhookVerificationError(f"the secret cannot sign: {exc}") from exc
     if not any(hmac.compare_digest(expected, given) for given in signatures):
         raise WebhookVerificationError("no matching signature")
