@@ -20,13 +20,17 @@ def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
 
 
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def parse_amount(raw: str) -> Decimal:
     """Parse user input like `10`, `10.5`, `0.25` into a two-place Decimal."""
     try:
         value = Decimal(raw.strip())
     except (InvalidOperation, AttributeError) as exc:
         raise ValueError(f"not an amount: {raw!r}") from exc
-    if not value.is_finite():
+    # Past 10^15 no amount is meant (and quantizing to cents would overflow the context).
+    if not value.is_finite() or abs(value) >= MAX_AMOUNT:
         raise ValueError(f"not an amount: {raw!r}")
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValueError(f"amount {raw} has a fraction of a cent")
