@@ -88,6 +88,18 @@ class TestScheduling:
         assert got[0].to == "12125550100" and got[0].sender == "22000"
         assert sim.tick() == 0
 
+    def test_a_restarted_simulator_seeded_alike_makes_new_refs(self) -> None:
+        # Seeded refs came again after a restart: the first codes of the new run were
+        # dropped as duplicates of the last run's.
+        refs = []
+        for _ in range(2):
+            got: list[InboundSMS] = []
+            sim = SimulatorGateway(clock=FrozenClock(), rng=random.Random(42))
+            sim.start(got.append)
+            sim.inject("12125550100", "22000", "hello")
+            refs.append(got[0].gateway_ref)
+        assert refs[0] != refs[1]
+
 
 class TestFlapping:
     def test_numbers_go_offline_and_a_bid_gets_one_back(

@@ -6,6 +6,7 @@ import heapq
 import itertools
 import logging
 import random
+import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,6 +81,10 @@ class SimulatorGateway:
         self._sink: InboundSink | None = None
         self._due: list[tuple[datetime, int, InboundSMS]] = []
         self._order = itertools.count()
+        # Refs name this run of the simulator: never drawn from a seeded generator, which
+        # would give the refs of the last run again after a restart (and each SMS would be
+        # dropped as a duplicate of one stored then).
+        self._run = secrets.token_hex(6)
         self._offline: set[str] = set()
         self._changes: list[tuple[str, bool]] = []
         # What customers asked of rented numbers, as a SIM bank would record it.
@@ -114,7 +119,7 @@ class SimulatorGateway:
                 sender=sender,
                 text=text,
                 received_at=due,
-                gateway_ref=f"sim-{next(self._order)}-{self.rng.getrandbits(48):x}",
+                gateway_ref=f"sim-{self._run}-{next(self._order)}",
             )
             heapq.heappush(self._due, (due, next(self._order), sms))
 
@@ -146,7 +151,7 @@ class SimulatorGateway:
         """Deliver an arbitrary SMS now."""
         if self._sink is None:
             raise RuntimeError("the simulator is not started")
-        ref = f"sim-{next(self._order)}-{self.rng.getrandbits(48):x}"
+        ref = f"sim-{self._run}-{next(self._order)}"
         self._sink(InboundSMS(to, sender, text, self.clock.now(), ref))
 
     def send_sms(self, *, mdn: str, to: str, text: str, ref: str) -> str:
@@ -161,7 +166,7 @@ class SimulatorGateway:
                     to=to,
                     text=text,
                     ref=ref,
-                    gateway_ref=f"sim-out-{next(self._order)}-{self.rng.getrandbits(48):x}",
+                    gateway_ref=f"sim-out-{self._run}-{next(self._order)}",
                     sent_at=self.clock.now(),
                 )
                 self.sent[ref] = seen
@@ -193,7 +198,7 @@ class SimulatorGateway:
             if ref in self._placed:
                 return self._placed[ref]
             now = self.clock.now()
-            gateway_ref = f"sim-call-{next(self._order)}-{self.rng.getrandbits(48):x}"
+            gateway_ref = f"sim-call-{self._run}-{next(self._order)}"
             self._placed[ref] = gateway_ref
             while len(self._placed) > SENT_KEPT:
                 del self._placed[next(iter(self._placed))]
