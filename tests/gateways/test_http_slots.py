@@ -90,6 +90,10 @@ class TestSimBankOverHttp:
             ("/status", {"mdn": MDNS[0], "online": "maybe"}, 400, "online must be 1 or 0"),
             ("/status", {"online": "1"}, 400, "needs mdn and online"),
             ("/status", {"mdn": "12125559999", "online": "1"}, 404, "no number"),
+            # A NUL PostgreSQL cannot store (it answered 500), a name too long to be one.
+            ("/slots", {"gateway": "rack-7\x00", "slots": "1"}, 400, "printable"),
+            ("/slots", {"gateway": "r" * 65, "slots": "1"}, 400, "1 to 64 printable"),
+            ("/status", {"mdn": "1" * 100_000, "online": "1"}, 400, "1 to 32 printable"),
         ],
     )
     def test_bad_reports_change_nothing(

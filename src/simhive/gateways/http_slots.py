@@ -55,6 +55,15 @@ def _whole(fields: dict[str, str], name: str) -> int | None:
     return int(raw)
 
 
+def _text(raw: str, name: str, limit: int) -> str:
+    """A gateway name or an MDN as posted: printable and short, else refused (a NUL, which
+    PostgreSQL refuses to store, or a megabyte echoed back in the error)."""
+    value = raw.strip()
+    if not value or len(value) > limit or not value.isprintable():
+        raise Refused(400, f"{name} must be 1 to {limit} printable characters")
+    return value
+
+
 def _online(fields: dict[str, str]) -> bool:
     value = fields.get("online", "").strip().lower()
     if value not in _TRUE | _FALSE:
@@ -93,7 +102,10 @@ def routes(token: str, reports: SlotReports, *, max_body: int = 262144) -> list[
         if not authorized(request, token):
             return JSONResponse({"error": "invalid gateway token"}, status_code=401)
         if request.method == "GET":
-            gateway = request.query_params.get("gateway", "")
+            try:
+                gateway = _text(request.query_params.get("gateway", ""), "gateway", 64)
+            except Refused as exc:
+                return JSONResponse({"error": exc.message}, status_code=exc.status)
 
             def plan() -> dict[str, Any]:
                 view, numbers = reports.in_slots(gateway)
@@ -107,9 +119,9 @@ def routes(token: str, reports: SlotReports, *, max_body: int = 262144) -> list[
             if count is None or "gateway" not in fields:
                 raise Refused(400, "bad request: needs gateway and slots")
             window = _whole(fields, "window_s")
+            gateway = _text(fields["gateway"], "gateway", 64)
         except Refused as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
-        gateway = fields["gateway"]
         return await _answer(lambda: _slots(reports.set_slots(gateway, count, window)))
 
     async def status(request: Request) -> JSONResponse:
@@ -120,9 +132,9 @@ def routes(token: str, reports: SlotReports, *, max_body: int = 262144) -> list[
             if "mdn" not in fields:
                 raise Refused(400, "bad request: needs mdn and online")
             online = _online(fields)
+            mdn = _text(fields["mdn"], "mdn", 32)
         except Refused as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
-        mdn = fields["mdn"]
 
         def record() -> dict[str, Any]:
             number, now_online, held = reports.set_status(mdn, online)
