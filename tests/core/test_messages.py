@@ -226,6 +226,33 @@ class TestStrandedMessages:
             assert lifecycle.expire_due(uow) == 1
         del message_id
 
+    def test_the_sweep_judges_each_request_by_its_own_number(
+        self, db: Database, alice: Customer, clock: FrozenClock
+    ) -> None:
+        # Several requests with numbers, one with its SMS stranded: the sweep asked for
+        # "the" number of every request at once, and PostgreSQL refused the whole sweep
+        # (more than one row), so no request ever timed out again.
+        waiting, idle, other = world.numbers(db, 3)
+        request(db, alice, "Google")
+        request(db, alice, "Amazon")
+        bob = world.customer(db, "bob")
+        request(db, bob, "Google")
+        clock.advance(899)
+        strand(db, waiting, *GOOGLE, clock.now())
+        clock.advance(5)
+        from simhive.core.activations import lifecycle
+
+        with db.uow() as uow:
+            assert lifecycle.expire_due(uow) == 2
+        with db.uow(write=False) as uow:
+            left = uow.session.scalars(
+                select(Number.mdn)
+                .join(Activation, Activation.number_id == Number.id)
+                .where(Activation.status == "reserved")
+            ).all()
+        assert left == [waiting]
+        del idle, other
+
     def test_two_workers_retrying_one_message_route_it_once(
         self, db: Database, alice: Customer, backend: str
     ) -> None:

@@ -384,8 +384,13 @@ def _expire_due() -> Select[Any]:
         exists()
         .where(
             Message.status == fixed(MessageStatus.RECEIVED),
+            # Correlated itself: uncorrelated, the subquery ranged over every request with
+            # a number, and PostgreSQL refused it ("more than one row") on every sweep.
             Message.to_mdn
-            == select(Number.mdn).where(Number.id == Activation.number_id).scalar_subquery(),
+            == select(Number.mdn)
+            .where(Number.id == Activation.number_id)
+            .correlate(Activation)
+            .scalar_subquery(),
             Message.received_at <= Activation.expires_at,
         )
         .correlate(Activation)
