@@ -280,6 +280,14 @@ class Settings(BaseSettings):
         description="When set, /metrics answers only requests with `Authorization: Bearer <token>` "
         "(401 otherwise).",
     )
+    max_open_requests: int = Field(
+        0,
+        ge=0,
+        description="Requests (reserved or bidding, on the command and order APIs) one account "
+        "may have open at once; 0: no bound. A request past it is refused ('Too many open "
+        "requests', TOO_MANY_OPEN_ORDERS). Set it below the pool's size so that no one "
+        "customer can hold every number: a request that times out costs nothing.",
+    )
     sms_clock_skew_s: int = Field(
         60,
         ge=0,

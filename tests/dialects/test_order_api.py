@@ -502,6 +502,22 @@ class TestBadInput:
         assert (crowded.status_code, crowded.text) == (200, "BAD_REQUEST")
         assert snapshot(db) == (0, 0, 1, 0, 0)
 
+    def test_past_the_open_requests_bound(
+        self, api: OrderApi, db: Database, alice: Customer
+    ) -> None:
+        world.foreign_numbers(db, "NL", 3)
+        world.numbers(db, 2)
+        db.settings = db.settings.model_copy(update={"max_open_requests": 1})
+        # The bound counts the account's requests on both APIs.
+        command = CommandApi(api.base.removesuffix("/api/"), alice)
+        assert command("request", service="Amazon")["status"] == "ok"
+        assert api("makeorder", serviceId=GOOGLE) == "TOO_MANY_OPEN_ORDERS"
+        assert command("request", service="Google") == {
+            "status": "error",
+            "message": "Too many open requests: at most 1 at once",
+        }
+        assert snapshot(db)[0] == 1
+
     @pytest.mark.parametrize("declared", [100_000_000, None])
     def test_a_body_past_its_bound_is_refused_before_it_is_read(
         self, api: OrderApi, db: Database, declared: int | None

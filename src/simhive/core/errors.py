@@ -52,6 +52,7 @@ class ErrorCode(StrEnum):
     FRAUD_REFUSED = "fraud_refused"
     ORDER_ALREADY_OPEN = "order_already_open"
     NOT_REUSABLE = "not_reusable"
+    TOO_MANY_OPEN = "too_many_open"
 
 
 class CoreError(Exception):
@@ -412,3 +413,13 @@ class NotReusable(CoreError):
     def __init__(self, reason: str) -> None:
         super().__init__(f"the request cannot be reused: {reason}", reason=reason)
         self.reason = reason
+
+
+class TooManyOpen(CoreError):
+    """An account at its bound of requests open at once (`max_open_requests`)."""
+
+    code = ErrorCode.TOO_MANY_OPEN
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} requests open at once", limit=limit)
+        self.limit = limit

@@ -125,6 +125,7 @@ def request_number(
         account_id=account.id,
         amounts=[from_cents(a.price_cents) for a in group],
         reference=f"request:{group_id}",
+        open_bound=uow.settings.max_open_requests,
     )
     for activation, hold in zip(group, holds, strict=True):
         activation.hold_id = hold.id

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
 from simhive.core.accounts.models import Account
-from simhive.core.errors import InsufficientFunds, InvalidParameter
+from simhive.core.errors import InsufficientFunds, InvalidParameter, TooManyOpen
 from simhive.core.ledger.amounts import checked_amount
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerBalance, LedgerEntry
 from simhive.db.detached import inserted
@@ -141,6 +141,19 @@ _AVAILABLE = select(
         .where(Hold.account_id == bindparam("account_id"), Hold.status == HoldStatus.OPEN)
         .scalar_subquery()
     ).label("cents")
+)
+
+
+_AVAILABLE_AND_OPEN = select(
+    _AVAILABLE.selected_columns[0],
+    select(func.count(Hold.id))
+    .where(
+        Hold.account_id == bindparam("account_id"),
+        Hold.status == HoldStatus.OPEN,
+        Hold.reference.like(bindparam("kind")),
+    )
+    .scalar_subquery()
+    .label("open"),
 )
 
 
@@ -296,12 +309,30 @@ def place_hold(uow: UnitOfWork, *, account_id: int, amount: Decimal, reference: 
 
 
 def place_holds(
-    uow: UnitOfWork, *, account_id: int, amounts: list[Decimal], reference: str
+    uow: UnitOfWork,
+    *,
+    account_id: int,
+    amounts: list[Decimal],
+    reference: str,
+    open_bound: int = 0,
 ) -> list[Hold]:
-    """Reserve funds for several requests at once: all of them, or none."""
+    """Reserve funds for several requests at once: all of them, or none.
+
+    With an `open_bound`, the account may hold at most that many open holds of the same
+    kind as `reference` (what comes before its colon: `request:` for requests), these
+    included; counted in the statement that reads the available funds, under the
+    account's lock, so parallel requests cannot pass the bound together.
+    """
     lock_account(uow, account_id)
     cents = [to_cents(a) for a in amounts]
-    free = available_cents(uow, account_id)
+    if open_bound > 0:
+        kind = reference.split(":", 1)[0] + ":%"
+        row = uow.run(_AVAILABLE_AND_OPEN, {"account_id": account_id, "kind": kind}).one()
+        if int(row.open) + len(cents) > open_bound:
+            raise TooManyOpen(open_bound)
+        free = int(row.cents or 0) + _unwritten(uow, account_id)
+    else:
+        free = available_cents(uow, account_id)
     if sum(cents) > free:
         raise InsufficientFunds(from_cents(free), from_cents(sum(cents)))
     now = uow.clock.now()

@@ -51,6 +51,7 @@ STATUS: dict[ErrorCode, int] = {
     ErrorCode.ALREADY_VERIFIED: 409,
     ErrorCode.FRAUD_REFUSED: 403,
     ErrorCode.ORDER_ALREADY_OPEN: 409,
+    ErrorCode.TOO_MANY_OPEN: 429,
     ErrorCode.NOT_REUSABLE: 409,
 }
 

@@ -83,6 +83,9 @@ MESSAGES: dict[ErrorCode, Callable[[CoreError], str]] = {
     ),
     # The order API's rules; the command API never meets them, but every code has words.
     ErrorCode.ORDER_ALREADY_OPEN: lambda e: f"Order {e.fields['order_id']} is still open",
+    ErrorCode.TOO_MANY_OPEN: lambda e: (
+        f"Too many open requests: at most {e.fields['limit']} at once"
+    ),
     ErrorCode.NOT_REUSABLE: lambda e: (
         "The request was not completed"
         if e.fields["reason"] == "not_completed"

@@ -79,6 +79,7 @@ TOKENS: dict[ErrorCode, Callable[[CoreError], str]] = {
     ErrorCode.INVALID_RECIPIENT: lambda e: "BAD_REQUEST",
     ErrorCode.INVALID_SMS_TEXT: lambda e: "BAD_REQUEST",
     ErrorCode.ORDER_ALREADY_OPEN: lambda e: f"ORDER_ALREADY_OPEN_{e.fields['order_id']}",
+    ErrorCode.TOO_MANY_OPEN: lambda e: "TOO_MANY_OPEN_ORDERS",
     ErrorCode.NOT_REUSABLE: _not_reusable,
     # The rules of the other APIs; an order client never meets them, but every code has a token.
     ErrorCode.RENTAL_AWAITING_MDN: lambda e: "NUMBER_NOT_ASSIGNED",

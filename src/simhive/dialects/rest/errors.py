@@ -83,6 +83,7 @@ ERRORS: dict[ErrorCode, RestError] = {
     ErrorCode.RENTAL_AWAITING_MDN: INVALID,
     ErrorCode.NOT_UNLIMITED: INVALID,
     ErrorCode.ORDER_ALREADY_OPEN: INVALID,
+    ErrorCode.TOO_MANY_OPEN: TOO_MANY,
     ErrorCode.NOT_REUSABLE: INVALID,
 }
 
