@@ -90,6 +90,10 @@ class _Health:
                 log.error("worker: the database is unreachable (%s); retrying", exc.orig)
             else:
                 log.exception("worker pass failed; retrying with backoff")
+        elif self.failures % 20 == 0:
+            # Said again now and then (every ten minutes at the longest pause): a sweep that
+            # keeps failing must not be one line lost in a day's log.
+            log.error("worker passes still failing (%d failures): %s", self.failures, exc)
         elif isinstance(exc, DBAPIError) and exc.connection_invalidated:
             log.debug("worker: database still unreachable (%d failures)", self.failures)
         else:
@@ -311,28 +315,66 @@ class Worker:
             self._wake.set()
 
     def run_pending(self, *, wait: bool = True) -> PassResult:
-        """One full pass; with `wait`, webhook deliveries finish before it returns."""
+        """One full pass; with `wait`, webhook deliveries finish before it returns.
+
+        Each sweep runs on its own: one that fails does not stop the others (a broken
+        expiry sweep must not also stop renewals, reroutes and webhooks), and the pass
+        raises the first failure once all have run.
+        """
         result = PassResult()
+        failures: list[Exception] = []
+        match = self._match_due()
+        prune = self._prune_due()
+        for name, sweep in (
+            ("expire", self._expire),
+            ("match", self._match if match else None),
+            ("renew", self._renew),
+            ("prune", self._prune if prune else None),
+            ("rotate", self._rotate_into),
+            ("reroute", self._reroute_into),
+            ("gateways", self._tick_into),
+        ):
+            if sweep is None:
+                continue
+            try:
+                sweep(result)
+            except Exception as exc:
+                log.debug("worker sweep %s failed: %s", name, exc)
+                failures.append(exc)
+        self._deliver_due(result, wait=wait)
+        if failures:
+            raise failures[0]
+        return result
+
+    def _expire(self, result: PassResult) -> None:
         with self.db.uow() as uow:
             result.expired = lifecycle.expire_due(uow)
         REQUESTS_TIMED_OUT.inc(result.expired)
-        if self._match_due():
-            with self.db.uow() as uow:
-                result.matched = lifecycle.match_bids(uow)
-            with self.db.uow() as uow:
-                result.reclaimed = lifecycle.reclaim_idle_leases(uow)
-            with self.db.uow() as uow:
-                result.assigned = rentals.assign_reserved(uow)
+
+    def _match(self, result: PassResult) -> None:
+        with self.db.uow() as uow:
+            result.matched = lifecycle.match_bids(uow)
+        with self.db.uow() as uow:
+            result.reclaimed = lifecycle.reclaim_idle_leases(uow)
+        with self.db.uow() as uow:
+            result.assigned = rentals.assign_reserved(uow)
+
+    def _renew(self, result: PassResult) -> None:
         with self.db.uow() as uow:
             result.renewed = rentals.renew_due(uow)
-        if self._prune_due():
-            with self.db.uow() as uow:
-                result.pruned = fraud.prune(uow)
+
+    def _prune(self, result: PassResult) -> None:
+        with self.db.uow() as uow:
+            result.pruned = fraud.prune(uow)
+
+    def _rotate_into(self, result: PassResult) -> None:
         result.rotated = self._rotate()
+
+    def _reroute_into(self, result: PassResult) -> None:
         result.rerouted = self._reroute_stranded()
+
+    def _tick_into(self, result: PassResult) -> None:
         result.ticked = self._tick_gateways()
-        self._deliver_due(result, wait=wait)
-        return result
 
     def _rotate(self) -> int:
         """Turn the slots of every gateway with slots whose turn is due; returns numbers moved.
