@@ -107,6 +107,14 @@ class TestHttpIngest:
         )
         assert response.json()["status"] == "unrouted"
         assert stored(db) == 1
+        # A media type is named in any case.
+        shouted = httpx.post(
+            base_url + "/gateway/v1/sms",
+            content=b'{"to": "14155550199", "from": "Apple", "text": "Your code is 5678"}',
+            headers={"authorization": f"Bearer {TOKEN}", "content-type": "Application/JSON"},
+        )
+        assert shouted.json()["status"] == "unrouted"
+        assert stored(db) == 2
 
     def test_hostile_fields_are_a_400_and_store_nothing(self, base_url: str, db: Database) -> None:
         for fields in (

@@ -54,7 +54,7 @@ async def read_fields(request: Request, limit: int) -> dict[str, str]:
         body = await bodies.read(request.headers, request.stream(), limit)
     except bodies.TooLarge as exc:
         raise Refused(413, str(exc)) from None
-    if request.headers.get("content-type", "").startswith("application/json"):
+    if request.headers.get("content-type", "").lower().startswith("application/json"):
         try:
             data = json.loads(body or b"{}")
         except (ValueError, RecursionError) as exc:
