@@ -509,6 +509,15 @@ def check_invariants(db: Database, seed: int, log: Log) -> None:  # noqa: C901 -
         )
         assert charges == billed, f"{where}: account {account_id} charged {charges}, not {billed}"
         refunded = sum(p.refund_cents for p in reports if p.account_id == account_id)
+        # A reservation released before any number came gets its price back (not the fee).
+        refunded += sum(
+            r.price_cents
+            for r in rentals.values()
+            if r.account_id == account_id
+            and r.id in log.reserved
+            and r.status == RentalStatus.RELEASED
+            and r.starts_at is None
+        )
         assert refunds == refunded, f"{where}: account {account_id} refunds"
         held = sum(
             h.amount_cents
