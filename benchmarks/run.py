@@ -414,6 +414,8 @@ async def reserve(base: str, logins: list[tuple[str, str]], count: int) -> list[
             got = await get_json(
                 client, api, {"cmd": "request", "user": user, "api_key": key, "service": "Google"}
             )
+            if got.get("status") != "ok":
+                raise RuntimeError(f"request {i} of {user} refused: {got}")
             entry = got["message"][0]
             reserved.append((entry["id"], entry["mdn"]))
 
@@ -599,10 +601,12 @@ def bench(plan: Plan) -> list[Figure]:
         wanted = sum(plan.sms_rates) * plan.sms_seconds if "sms" in plan.measures else 0
         # A rejected number is never offered to that account again: the first account
         # goes through about 500 numbers a second of cycles.
-        if "cycles" in plan.measures:
-            wanted += 500 * plan.duration
+        rejected = 500 * plan.duration if "cycles" in plan.measures else 0
         logins = seed(
-            url, receiver.url, numbers=max(3000, wanted + 200), accounts_count=plan.accounts
+            url,
+            receiver.url,
+            numbers=max(3000, wanted + rejected + 200),
+            accounts_count=plan.accounts,
         )
         user, key = logins[0]
         if plan.ledger_entries:
