@@ -3,11 +3,13 @@ delivery receipts posted as JSON to a real receiver through the outbox, money ex
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 from simhive.client import verify_webhook
 from simhive.core.accounts.models import Account
@@ -21,6 +23,7 @@ from simhive.worker.runner import Worker
 from tests.fixtures import world
 from tests.fixtures.rest import Caller, Rest, allow_sender, caller, rest_server
 from tests.fixtures.servers import WebhookReceiver, webhook_receiver
+from tests.worker.test_stranded_messages import table_gone
 
 NUMBER = "+447700900123"
 OFF = "+447700900999"
@@ -136,6 +139,18 @@ class TestReceipts:
         with rest.db.uow(write=False) as uow:
             secret = uow.session.query(Account).filter_by(username="alice").one().webhook_secret
         verify_webhook(secret, first.headers, first.body, now=rest.clock.now())
+
+    def test_a_receipt_the_database_could_not_take_is_written_later(
+        self, rest: Rest, alice: Caller
+    ) -> None:
+        # The gateway lets go of its receipts when they are collected: one whose write
+        # failed (the database away for a moment) was lost, the SMS left SENT for good.
+        request_id = alice.post("/sms", number=NUMBER, text="hello").json()["requestId"]
+        rest.worker.run_pending()  # handed to the gateway, which has a receipt ready
+        with table_gone(rest.db, "outgoing_messages"), contextlib.suppress(DBAPIError):
+            rest.worker.run_pending()
+        rest.worker.run_pending()
+        assert alice.get(f"/requests/{request_id}").json()["status"] == "DELIVERED"
 
     def test_undelivered(self, rest: Rest, alice: Caller, hook: WebhookReceiver) -> None:
         alice.post("/sms", number=OFF, text="hello", callbackUrl=hook.url)

@@ -14,7 +14,9 @@ from simhive.core.outbound import calls, platform
 from simhive.core.outbound.models import CallStatus
 from simhive.db.uow import Database
 from simhive.gateways.base import (
+    CallEnded,
     CallPlacer,
+    DeliveryReport,
     PermanentGatewayError,
     ReportSource,
     TemporaryGatewayError,
@@ -67,12 +69,38 @@ def _retry(db: Database, event: ClaimedEvent, call_id: int, error: str) -> Outco
     return Outcome(ok=False, error=error)
 
 
-def collect_reports(db: Database, name: str, gateway: object) -> int:
-    """Record what a gateway reports about the SMS and calls it took; returns how many."""
+class Unrecorded:
+    """Reports a gateway handed over that could not be written yet (the database was
+    away): kept for the next tick, since the gateway has let go of them."""
+
+    LIMIT = 100_000
+
+    def __init__(self) -> None:
+        self.deliveries: list[DeliveryReport] = []
+        self.calls: list[CallEnded] = []
+
+    def trim(self) -> None:
+        """Past LIMIT of a kind (a long outage), the oldest are dropped, and said so."""
+        for kept in (self.deliveries, self.calls):
+            if len(kept) > self.LIMIT:
+                log.error("%d reports unrecorded; dropping the oldest", len(kept))
+                del kept[: len(kept) - self.LIMIT]
+
+
+def collect_reports(
+    db: Database, name: str, gateway: object, unrecorded: Unrecorded | None = None
+) -> int:
+    """Record what a gateway reports about the SMS and calls it took; returns how many.
+
+    A report whose write fails is kept in `unrecorded` and written at the next call.
+    """
     if not isinstance(gateway, ReportSource):
         return 0
+    waiting = unrecorded or Unrecorded()
+    deliveries, waiting.deliveries = waiting.deliveries + gateway.delivery_reports(), []
+    ended_calls, waiting.calls = waiting.calls + gateway.call_reports(), []
     seen = 0
-    for report in gateway.delivery_reports():
+    for report in deliveries:
         seen += 1
         try:
             with db.uow() as uow:
@@ -87,8 +115,9 @@ def collect_reports(db: Database, name: str, gateway: object) -> int:
                     ),
                 )
         except Exception:
-            log.exception("gateway %s: delivery report %s not recorded", name, report.ref)
-    for ended in gateway.call_reports():
+            log.exception("gateway %s: delivery report %s not recorded yet", name, report.ref)
+            waiting.deliveries.append(report)
+    for ended in ended_calls:
         seen += 1
         try:
             with db.uow() as uow:
@@ -107,5 +136,7 @@ def collect_reports(db: Database, name: str, gateway: object) -> int:
                     ),
                 )
         except Exception:
-            log.exception("gateway %s: call report %s not recorded", name, ended.ref)
+            log.exception("gateway %s: call report %s not recorded yet", name, ended.ref)
+            waiting.calls.append(ended)
+    waiting.trim()
     return seen

@@ -263,6 +263,8 @@ class Worker:
         # by a heartbeat); an attempt past it is not made: another worker may own it now.
         self._until: dict[int, datetime] = {}
         self._recorder = _Recorder(self)
+        # Per gateway: reports it handed over that are not written yet.
+        self._unrecorded: dict[str, outbound_calls.Unrecorded] = {}
         self._last_beat: datetime | None = None
         # The last claim filled the batch, so more may be due than this worker holds.
         self._full = False
@@ -423,7 +425,8 @@ class Worker:
             tick = getattr(gateway, "tick", None)
             if tick is not None:
                 ticked += int(tick())
-            outbound_calls.collect_reports(self.db, name, gateway)
+            unrecorded = self._unrecorded.setdefault(name, outbound_calls.Unrecorded())
+            outbound_calls.collect_reports(self.db, name, gateway, unrecorded)
             changes = getattr(gateway, "status_changes", None)
             for mdn, online in changes() if changes is not None else ():
                 try:
