@@ -8,19 +8,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simhive.core.accounts.models import Account
-from simhive.core.errors import InvalidParameter, InvalidRecipient, InvalidSmsText, SenderNotAllowed
+from simhive.core.errors import InvalidParameter, InvalidRecipient, SenderNotAllowed
 from simhive.core.insight import fraud
 from simhive.core.outbound import calls, platform
 from simhive.core.outbound.models import CallKind
-from simhive.core.outbound.segments import segment
+from simhive.core.outbound.segments import checked
 from simhive.core.policies.service import policy_for
 from simhive.core.products import service as products
 from simhive.core.products.models import Product
 from simhive.core.senders import service as senders
 from simhive.db.uow import UnitOfWork
 from simhive.kit.phone import number_facts, parse_e164
-
-MAX_PARTS = 10  # a longer text is refused rather than split further
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +42,7 @@ def send_sms(uow: UnitOfWork, *, account: Account, ask: SmsAsk) -> SmsQueued:
     e164 = parse_e164(ask.number)
     if e164 is None:
         raise InvalidRecipient(ask.number[:64])
-    if not ask.text.strip():
-        raise InvalidSmsText(len(ask.text), 0, blank=True)
-    split = segment(ask.text)
-    if split.count > MAX_PARTS:
-        raise InvalidSmsText(len(ask.text), len("".join(split.parts[:MAX_PARTS])))
+    split = checked(ask.text)
     fraud.refuse_fraudulent(uow, e164)
     facts = number_facts(e164)
     policy = policy_for(uow, account.id)

@@ -15,10 +15,15 @@ from enum import StrEnum
 
 import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
-__all__ = ["Encoding", "Segments", "segment"]
+from simhive.core.errors import InvalidSmsText
+
+__all__ = ["MAX_PARTS", "Encoding", "Segments", "checked", "segment"]
 
 GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
+# An outgoing text longer than this many parts is refused rather than split further:
+# 1,530 GSM-7 characters, 670 UTF-16 units in UCS-2.
+MAX_PARTS = 10
 
 
 class Encoding(StrEnum):
@@ -70,3 +75,13 @@ def segment(text: str) -> Segments:
         return Segments(Encoding.GSM7, sum(sizes), _split(text, sizes, GSM_SINGLE, GSM_PART))
     sizes = [_ucs2_units(c) for c in text]
     return Segments(Encoding.UCS2, sum(sizes), _split(text, sizes, UCS2_SINGLE, UCS2_PART))
+
+
+def checked(text: str) -> Segments:
+    """An outgoing text's segments; InvalidSmsText if it is blank or past MAX_PARTS."""
+    if not text.strip():
+        raise InvalidSmsText(len(text), 0, blank=True)
+    split = segment(text)
+    if split.count > MAX_PARTS:
+        raise InvalidSmsText(len(text), len("".join(split.parts[:MAX_PARTS])))
+    return split

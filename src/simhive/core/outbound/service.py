@@ -19,7 +19,6 @@ from simhive.core.activations.models import Activation, ActivationStatus
 from simhive.core.errors import (
     InvalidMdn,
     InvalidRecipient,
-    InvalidSmsText,
     MdnNotHeld,
     MdnOffline,
     NoRecentMessages,
@@ -29,8 +28,8 @@ from simhive.core.insight import fraud
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.messages.models import Message
+from simhive.core.outbound import segments
 from simhive.core.outbound.models import OutgoingMessage, OutgoingStatus
-from simhive.core.outbound.segments import Segments, segment
 from simhive.core.products import service as products
 from simhive.core.products.models import ProductRequest, Transport
 from simhive.core.rentals.models import Rental, RentalStatus
@@ -40,8 +39,6 @@ from simhive.kit.phone import normalize_mdn
 
 # The gateway event that carries an outgoing message to the number's gateway.
 SEND_SMS = "sms.send"
-# Ten concatenated segments: 1,530 GSM-7 characters, 670 in UCS-2.
-MAX_PARTS = 10
 ERROR_LENGTH = 500  # outgoing_messages.error
 
 # Spaces, dots, dashes and brackets people write inside phone numbers.
@@ -122,16 +119,6 @@ def heard_from(uow: UnitOfWork, *, account_id: int, mdn: str, recipient: str) ->
     return any(address_key(sender) == recipient for sender in senders)
 
 
-def check_text(text: str) -> Segments:
-    """An outgoing text: not blank, at most MAX_PARTS segments; how it will travel."""
-    if not text.strip():
-        raise InvalidSmsText(len(text), 0, blank=True)
-    split = segment(text)
-    if split.count > MAX_PARTS:
-        raise InvalidSmsText(len(text), len("".join(split.parts[:MAX_PARTS])))
-    return split
-
-
 def send_sms(uow: UnitOfWork, *, account: Account, mdn: str, to: str, text: str) -> OutgoingMessage:
     """Queue an SMS from a number the account holds to a sender it heard from; hold the fee.
 
@@ -144,7 +131,7 @@ def send_sms(uow: UnitOfWork, *, account: Account, mdn: str, to: str, text: str)
     recipient = address_key(to)
     if recipient is None:
         raise InvalidRecipient(to)
-    split = check_text(text)
+    split = segments.checked(text)
     if recipient.isdigit():
         fraud.refuse_fraudulent(uow, recipient)
     number = uow.session.scalar(select(Number).where(Number.mdn == number_mdn))
