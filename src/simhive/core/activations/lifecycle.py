@@ -234,12 +234,18 @@ def _wanted(group: list[Activation]) -> inventory.Wanted:
 
 def waiting_bids(uow: UnitOfWork, *, limit: int = 200) -> list[Activation]:
     """Open bids in auction order: highest markup, then earliest."""
+    return _bids(uow, limit=limit)
+
+
+def _bids(uow: UnitOfWork, *conditions: ColumnElement[bool], limit: int) -> list[Activation]:
+    """Open bids that meet `conditions`, in auction order."""
     return list(
         uow.session.scalars(
             select(Activation)
             .where(
                 Activation.status == ActivationStatus.AWAITING_MDN,
                 Activation.expires_at > uow.clock.now(),
+                *conditions,
             )
             .order_by(Activation.markup.desc(), Activation.created_at, Activation.id)
             .limit(limit)
@@ -268,21 +274,14 @@ def bids_for(uow: UnitOfWork, number: Number, *, limit: int = OFFER_TRIES) -> li
         NumberSkip.account_id == account_id,
         NumberSkip.service_id == service_id,
     )
-    return list(
-        uow.session.scalars(
-            select(Activation)
-            .where(
-                Activation.status == ActivationStatus.AWAITING_MDN,
-                Activation.expires_at > uow.clock.now(),
-                Activation.want_area_code.in_(["", number.area_code or ""]),
-                Activation.want_state.in_(["", number.state or ""]),
-                ~used,
-                ~rejected,
-                ~skipped,
-            )
-            .order_by(Activation.markup.desc(), Activation.created_at, Activation.id)
-            .limit(limit)
-        )
+    return _bids(
+        uow,
+        Activation.want_area_code.in_(["", number.area_code or ""]),
+        Activation.want_state.in_(["", number.state or ""]),
+        ~used,
+        ~rejected,
+        ~skipped,
+        limit=limit,
     )
 
 
