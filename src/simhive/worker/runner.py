@@ -332,9 +332,9 @@ class Worker:
             ("match", self._match if match else None),
             ("renew", self._renew),
             ("prune", self._prune if prune else None),
-            ("rotate", self._rotate_into),
-            ("reroute", self._reroute_into),
-            ("gateways", self._tick_into),
+            ("rotate", self._rotate),
+            ("reroute", self._reroute_stranded),
+            ("gateways", self._tick_gateways),
         ):
             if sweep is None:
                 continue
@@ -369,38 +369,26 @@ class Worker:
         with self.db.uow() as uow:
             result.pruned = fraud.prune(uow)
 
-    def _rotate_into(self, result: PassResult) -> None:
-        result.rotated = self._rotate()
-
-    def _reroute_into(self, result: PassResult) -> None:
-        result.rerouted = self._reroute_stranded()
-
-    def _tick_into(self, result: PassResult) -> None:
-        result.ticked = self._tick_gateways()
-
-    def _rotate(self) -> int:
-        """Turn the slots of every gateway with slots whose turn is due; returns numbers moved.
+    def _rotate(self, result: PassResult) -> None:
+        """Turn the slots of every gateway with slots whose turn is due (`rotated`: numbers
+        moved).
 
         The check is a read, so a pass with nothing to move takes no write lock.
         """
         with self.db.uow(write=False) as uow:
             due = [name for name in rotation.gateways(uow) if rotation.due(uow, gateway=name)]
-        moved = 0
         for name in due:
             with self.db.uow() as uow:
-                moved += rotation.step(uow, gateway=name)
-        return moved
+                result.rotated += rotation.step(uow, gateway=name)
 
-    def _reroute_stranded(self) -> int:
+    def _reroute_stranded(self, result: PassResult) -> None:
         """Route stored messages whose routing failed; each failure backs off (2 s … 5 min)."""
         with self.db.uow(write=False) as uow:
             stranded = messages.pending_messages(uow)
-        rerouted = 0
         for message_id in stranded:
             routed = inbound.route(self.db, message_id)
             if routed is not None and routed.status != "received":
-                rerouted += 1
-        return rerouted
+                result.rerouted += 1
 
     def _prune_due(self) -> bool:
         """Once a minute: drop the fraud guard's counter buckets no window reaches."""
@@ -419,12 +407,11 @@ class Worker:
         self._last_match = now
         return True
 
-    def _tick_gateways(self) -> int:
-        ticked = 0
+    def _tick_gateways(self, result: PassResult) -> None:
         for name, gateway in self.gateways.items():
             tick = getattr(gateway, "tick", None)
             if tick is not None:
-                ticked += int(tick())
+                result.ticked += int(tick())
             unrecorded = self._unrecorded.setdefault(name, outbound_calls.Unrecorded())
             outbound_calls.collect_reports(self.db, name, gateway, unrecorded)
             changes = getattr(gateway, "status_changes", None)
@@ -435,7 +422,6 @@ class Worker:
                 except CoreError as exc:
                     log.warning("gateway %s reported %s: %s", name, mdn, exc)
         self._flap()
-        return ticked
 
     def _flap(self) -> None:
         """Once a minute, let gateways that model SIM banks take their SIMs offline and back.
