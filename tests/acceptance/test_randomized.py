@@ -19,11 +19,10 @@ from simhive.core.activations.models import OPEN_STATUSES, Activation, Activatio
 from simhive.core.inventory.models import Number
 from simhive.core.ledger import service as ledger
 from simhive.core.ledger.models import EntryKind, Hold, HoldStatus, LedgerEntry
-from simhive.core.messages import service as messages
 from simhive.db.uow import Database
 from simhive.gateways.base import InboundSMS
 from simhive.kit.clock import FrozenClock
-from simhive.worker.inbound import receive
+from simhive.worker.inbound import receive, store
 from simhive.worker.runner import Worker
 from tests.fixtures import crowd, world
 from tests.fixtures.servers import serve
@@ -117,18 +116,7 @@ class Actor:
             if rng.random() < 0.2:
                 # Stored, not routed yet (as after a failed routing): the sweeps meet
                 # stranded SMS beside many requests with numbers, and reroute them.
-                with self.db.uow() as uow:
-                    messages.store_sms(
-                        uow,
-                        messages.Inbound(
-                            to=sms.to,
-                            sender=sms.sender,
-                            text=sms.text,
-                            received_at=sms.received_at,
-                            gateway="test",
-                            gateway_ref=sms.gateway_ref,
-                        ),
-                    )
+                store(self.db, sms, gateway="test")
             else:
                 receive(self.db, sms, gateway="test")
         elif roll < 0.95:

@@ -20,7 +20,27 @@ def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed |
     back), and one stored but not routed is routed again by the worker. None for an SMS
     this gateway delivered before.
     """
-    inbound = messages.Inbound(
+    try:
+        with db.uow() as uow:
+            routed = messages.store_and_route(uow, _inbound(sms, gateway))
+    except Exception:
+        log.exception("routing an SMS to %s failed; storing it alone for a retry", sms.to)
+        message_id, new = store(db, sms, gateway=gateway)
+        routed = messages.Routed(message_id, MessageStatus.RECEIVED) if new else None
+    if routed is not None:
+        _count(routed)
+    return routed
+
+
+def store(db: Database, sms: InboundSMS, *, gateway: str) -> tuple[int, bool]:
+    """Store an inbound SMS without routing it (the worker routes it later): its id, and
+    whether it is new."""
+    with db.uow() as uow:
+        return messages.store_sms(uow, _inbound(sms, gateway))
+
+
+def _inbound(sms: InboundSMS, gateway: str) -> messages.Inbound:
+    return messages.Inbound(
         to=sms.to,
         sender=sms.sender,
         text=sms.text,
@@ -28,17 +48,6 @@ def receive(db: Database, sms: InboundSMS, *, gateway: str) -> messages.Routed |
         gateway=gateway,
         gateway_ref=sms.gateway_ref,
     )
-    try:
-        with db.uow() as uow:
-            routed = messages.store_and_route(uow, inbound)
-    except Exception:
-        log.exception("routing an SMS to %s failed; storing it alone for a retry", sms.to)
-        with db.uow() as uow:
-            message_id, new = messages.store_sms(uow, inbound)
-        routed = messages.Routed(message_id, MessageStatus.RECEIVED) if new else None
-    if routed is not None:
-        _count(routed)
-    return routed
 
 
 def route(db: Database, message_id: int) -> messages.Routed | None:
