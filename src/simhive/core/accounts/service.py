@@ -307,7 +307,7 @@ class LoginThrottle:
     ) -> list[tuple[RateLimitItem, str, str]]:
         checks: list[tuple[RateLimitItem, str, str]] = [(self._address, "address", address)]
         if login is not None:
-            checks.append((self._user, "user", f"{login.throttle_key}|{address}"))
+            checks.append((self._user, "user", _from(login, address)))
             checks.append((self._user_total, "user-total", login.throttle_key))
         return checks
 
@@ -327,7 +327,7 @@ class LoginThrottle:
             for item, kind, key in self._checks(address, login):
                 self._limiter.hit(item, kind, key)
             raise
-        self._limiter.clear(self._user, "user", f"{login.throttle_key}|{address}")
+        self._limiter.clear(self._user, "user", _from(login, address))
         return account_id
 
     def failed(self, *, address: str) -> None:
@@ -339,6 +339,11 @@ class LoginThrottle:
         reset = self._limiter.get_window_stats(item, kind, key).reset_time
         wait = math.ceil(reset - wall_now(self._clock).timestamp())
         return max(1, min(wait, item.get_expiry()))
+
+
+def _from(login: PasswordLogin, address: str) -> str:
+    """The throttle's key for one user name's logins from one address."""
+    return f"{login.throttle_key}|{address}"
 
 
 def authenticate_key(uow: UnitOfWork, *, api_key: str) -> Account:
