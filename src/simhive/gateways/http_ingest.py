@@ -51,7 +51,7 @@ class Refused(Exception):
 async def read_fields(request: Request, limit: int) -> dict[str, str]:
     """A form or JSON body's fields as strings, read no further than `limit` bytes."""
     try:
-        body = await bodies.read(request.headers, request.stream(), limit)
+        body = await bodies.read(request, limit)
     except bodies.TooLarge as exc:
         raise Refused(413, str(exc)) from None
     if request.headers.get("content-type", "").lower().startswith("application/json"):
@@ -65,9 +65,7 @@ async def read_fields(request: Request, limit: int) -> dict[str, str]:
             raise Refused(400, "field values must be strings or numbers")
         return {k: str(v) for k, v in data.items() if v is not None}
     try:
-        form = await Request(request.scope, bodies.replay(body)).form(
-            max_files=0, max_fields=MAX_FIELDS, max_part_size=limit
-        )
+        form = await bodies.form(request, body, max_fields=MAX_FIELDS, max_part_size=limit)
     except HTTPException as exc:
         raise Refused(400, f"the form could not be read: {exc.detail}") from None
     return {k: v for k, v in form.items() if isinstance(v, str)}

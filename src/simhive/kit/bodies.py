@@ -8,8 +8,10 @@ on a body it would refuse anyway.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from typing import Any
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
 
 
 class TooLarge(Exception):
@@ -20,21 +22,22 @@ class TooLarge(Exception):
         self.limit = limit
 
 
-async def read(headers: Mapping[str, str], chunks: AsyncIterable[bytes], limit: int) -> bytes:
+async def read(request: Request, limit: int) -> bytes:
     """The whole body, or `TooLarge` as soon as it is known to pass `limit` bytes."""
-    declared = headers.get("content-length", "")
+    declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge(limit)
     body = bytearray()
-    async for chunk in chunks:
+    async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
             raise TooLarge(limit)
     return bytes(body)
 
 
-def replay(body: bytes) -> Callable[[], Awaitable[dict[str, Any]]]:
-    """An ASGI `receive` that gives `body` again, for a parser that reads the stream."""
+async def form(request: Request, body: bytes, **limits: int) -> FormData:
+    """A body `read` already, parsed as the request's form (no files; `limits` are the
+    form parser's: `max_fields`, `max_part_size`)."""
     sent = False
 
     async def receive() -> dict[str, Any]:
@@ -44,4 +47,4 @@ def replay(body: bytes) -> Callable[[], Awaitable[dict[str, Any]]]:
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return receive
+    return await Request(request.scope, receive).form(max_files=0, **limits)

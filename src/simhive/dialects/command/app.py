@@ -132,9 +132,9 @@ async def _form(request: Request) -> dict[str, str] | None:
     if request.method != "POST":
         return None
     try:
-        body = await bodies.read(request.headers, request.stream(), MAX_BODY)
-        data = await Request(request.scope, bodies.replay(body)).form(
-            max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
+        body = await bodies.read(request, MAX_BODY)
+        data = await bodies.form(
+            request, body, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
         )
     except bodies.TooLarge as exc:
         raise BadBody(f"{exc}") from exc

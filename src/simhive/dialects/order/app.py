@@ -79,9 +79,9 @@ async def _params(request: Request) -> dict[str, str] | None:
     merged = dict(request.query_params)
     if request.method == "POST":
         try:
-            body = await bodies.read(request.headers, request.stream(), MAX_BODY)
-            form = await Request(request.scope, bodies.replay(body)).form(
-                max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
+            body = await bodies.read(request, MAX_BODY)
+            form = await bodies.form(
+                request, body, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES
             )
         except Exception:  # too large, too many fields, a field too large, or not a form
             return None

@@ -67,7 +67,7 @@ async def read(request: Request, max_bytes: int) -> dict[str, str]:
 
 async def _body_fields(request: Request, max_bytes: int) -> dict[str, str]:
     try:
-        raw = await bodies.read(request.headers, request.stream(), max_bytes)
+        raw = await bodies.read(request, max_bytes)
     except bodies.TooLarge as exc:
         raise BadBody(str(exc)) from None
     if not raw.strip():
@@ -82,9 +82,7 @@ async def _body_fields(request: Request, max_bytes: int) -> dict[str, str]:
             raise BadBody("the JSON body must be an object")
         return {str(k): _scalar(str(k), v) for k, v in data.items()}
     try:
-        form = await Request(request.scope, bodies.replay(raw)).form(
-            max_files=0, max_fields=MAX_FIELDS
-        )
+        form = await bodies.form(request, raw, max_fields=MAX_FIELDS)
     except Exception as exc:
         raise BadBody("the body is neither JSON nor a form") from exc
     return {k: v for k, v in form.items() if isinstance(v, str)}
