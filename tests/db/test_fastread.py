@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from simhive.app import create_app
+from simhive.db.fastread import Slots
 from simhive.db.uow import Database
 from tests.fixtures import world
 from tests.fixtures.servers import serve
@@ -53,3 +55,58 @@ class TestSqliteFastRead:
                 holder.close()
             waiting.join(timeout=60)
         assert answers[0].json()["status"] == "ok"
+
+
+class TestSlots:
+    """Connections for reads are taken in turn: no newcomer overtakes a waiting read."""
+
+    def test_a_slot_given_back_goes_to_the_waiter_before_a_newcomer(self) -> None:
+        async def scenario() -> list[str]:
+            slots = Slots(["connection"])
+            served: list[str] = []
+            held = await slots.take()
+
+            async def waiter() -> None:
+                item = await slots.take()
+                served.append("waiter")
+                slots.give(item)
+
+            task = asyncio.create_task(waiter())
+            await asyncio.sleep(0)  # the waiter is now in line
+            slots.give(held)
+            # Asked on the same turn of the loop, before the waiter has run again.
+            item = await slots.take()
+            served.append("newcomer")
+            slots.give(item)
+            await task
+            return served
+
+        assert asyncio.run(scenario()) == ["waiter", "newcomer"]
+
+    def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_it_on(self) -> None:
+        async def scenario() -> tuple[str, list[str]]:
+            slots = Slots(["connection"])
+            held = await slots.take()
+            first = asyncio.create_task(slots.take())
+            second = asyncio.create_task(slots.take())
+            await asyncio.sleep(0)
+            slots.give(held)  # handed to the first waiter, which has not run yet
+            first.cancel()
+            got = await asyncio.wait_for(second, timeout=5)
+            return got, slots.drain()
+
+        assert asyncio.run(scenario()) == ("connection", [])
+
+    def test_a_waiter_cancelled_in_line_leaves_the_line(self) -> None:
+        async def scenario() -> list[str]:
+            slots = Slots(["connection"])
+            held = await slots.take()
+            gone = asyncio.create_task(slots.take())
+            await asyncio.sleep(0)
+            gone.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await gone
+            slots.give(held)
+            return slots.drain()
+
+        assert asyncio.run(scenario()) == ["connection"]

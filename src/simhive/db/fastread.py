@@ -16,6 +16,7 @@ under it is tried again on another.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,50 @@ from simhive.db.uow import to_thread
 log = logging.getLogger(__name__)
 
 
+class Slots:
+    """A fixed set of slots taken in turn: a slot given back goes to the longest waiter.
+
+    asyncio's queues are not fair: a waiter woken for a slot runs on the loop's next
+    turn, and a task that asks in between takes the slot first; the waiter then queues
+    again at the back. Under load that left a few reads waiting ten times the median
+    for a connection (BENCHMARKS.md, "Turns for connections"). Here a slot given back is
+    handed to the oldest waiter directly, and a newcomer takes a free slot only when
+    nobody waits.
+    """
+
+    def __init__(self, items: Sequence[Any]) -> None:
+        self._free = list(items)
+        self._waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
+
+    async def take(self) -> Any:
+        if self._free and not self._waiters:
+            return self._free.pop()
+        turn: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            return await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                # Handed a slot as it was cancelled: pass the slot on.
+                self.give(turn.result())
+            else:
+                self._waiters.remove(turn)
+            raise
+
+    def give(self, item: Any) -> None:
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(item)
+                return
+        self._free.append(item)
+
+    def drain(self) -> list[Any]:
+        """The free slots, taken out (on close)."""
+        items, self._free = self._free, []
+        return items
+
+
 class FastReader:
     """Runs one read-only statement and returns its first row."""
 
@@ -43,7 +88,7 @@ class FastReader:
             else engine.dialect
         )
         self._pool_size = pool_size
-        self._slots: asyncio.LifoQueue[Any] | None = None
+        self._slots: Slots | None = None
         self._local: sqlite3.Connection | None = None
         database = make_url(engine.url).database
         self._path = database if database not in (None, "", ":memory:") else None
@@ -94,13 +139,11 @@ class FastReader:
 
         if self._slots is None:
             # Slots, not connections: a slot holds an open connection or None (open on use).
-            self._slots = asyncio.LifoQueue()
-            for _ in range(self._pool_size):
-                self._slots.put_nowait(None)
+            self._slots = Slots([None] * self._pool_size)
         slots = self._slots
         # Every idle connection may be dead after a server restart: each try takes the next.
         for _ in range(self._pool_size + 1):
-            conn = await slots.get()
+            conn = await slots.take()
             fresh = conn is None or conn.is_closed()
             try:
                 if fresh:
@@ -109,7 +152,7 @@ class FastReader:
             except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError) as exc:
                 if conn is not None:
                     conn.terminate()
-                slots.put_nowait(None)
+                slots.give(None)
                 if fresh:
                     raise
                 # The connection died under the read: nothing was read, and a read is
@@ -120,12 +163,12 @@ class FastReader:
                 # The caller went away mid-read: the connection's state is unknown.
                 if conn is not None:
                     conn.terminate()
-                slots.put_nowait(None)
+                slots.give(None)
                 raise
             except BaseException:
-                slots.put_nowait(conn)
+                slots.give(conn)
                 raise
-            slots.put_nowait(conn)
+            slots.give(conn)
             return tuple(row) if row is not None else None
         raise RuntimeError("no live connection to read on")
 
@@ -138,7 +181,6 @@ class FastReader:
             self._local.close()
             self._local = None
         slots, self._slots = self._slots, None
-        while slots is not None and not slots.empty():
-            conn = slots.get_nowait()
+        for conn in slots.drain() if slots is not None else []:
             if conn is not None:
                 await conn.close()
