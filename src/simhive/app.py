@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import logging
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import parse_qsl
 
 from fastapi import FastAPI
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -25,7 +27,11 @@ from simhive.core.sandbox.reader import sandbox_clock
 from simhive.db.engine import make_engine
 from simhive.db.fastread import FastReader
 from simhive.db.uow import Database
+from simhive.dialects.command.app import PATH as COMMAND_PATH
+from simhive.dialects.command.app import poll as command_poll
 from simhive.dialects.command.app import routes as command_routes
+from simhive.dialects.order.app import PREFIX as ORDER_PREFIX
+from simhive.dialects.order.app import poll as order_poll
 from simhive.dialects.order.app import routes as order_routes
 from simhive.gateways.http_ingest import routes as ingest_routes
 from simhive.gateways.http_slots import SlotReports
@@ -44,6 +50,12 @@ log = logging.getLogger(__name__)
 _PRINTABLE = re.compile(rb"[\x21-\x7e]+")
 
 
+def _request_id(scope: Scope) -> str:
+    incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"")
+    # Only visible ASCII goes into logs and back into a header; anything else gets our own id.
+    return incoming[:64].decode() if _PRINTABLE.fullmatch(incoming) else new_request_id()
+
+
 class RequestIdMiddleware:
     """Give every request an id (or keep the caller's), for logs and the `x-request-id` header."""
 
@@ -54,9 +66,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"")
-        # Only visible ASCII goes into logs and back into a header; anything else gets our own id.
-        rid = incoming[:64].decode() if _PRINTABLE.fullmatch(incoming) else new_request_id()
+        rid = _request_id(scope)
         token = request_id.set(rid)
 
         async def send_with_id(message: Message) -> None:
@@ -68,6 +78,59 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id.reset(token)
+
+
+Poll = Callable[[Mapping[str, str]], Awaitable[tuple[bytes, str] | None]]
+
+
+class App(FastAPI):
+    """The app, answering polls before its middleware and routing.
+
+    Clients poll `request_status` (the command API) and `getsms` (the order API) every
+    few seconds for every open request, so most requests are polls, and the framework's
+    middleware and routing cost a poll more CPU than its one read (BENCHMARKS.md, "Polls
+    before the framework"). A GET to a polling path goes to that dialect's `poll`, which
+    answers it, or declines and the GET goes through the framework as any other request.
+    `poll` runs the same read, rendering and counting as the route's own fast branch, and
+    the answer carries the same headers, the request id included.
+    """
+
+    polls: Mapping[str, Poll] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            poll = self.polls.get(_route_path(scope))
+            if poll is not None and await _answered(poll, scope, send):
+                return
+        await super().__call__(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _answered(poll: Poll, scope: Scope, send: Send) -> bool:
+    # As Starlette reads a query string (`Request.query_params`): the last value of a name wins.
+    query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+    rid = _request_id(scope)
+    token = request_id.set(rid)
+    try:
+        answer = await poll(query)
+    finally:
+        request_id.reset(token)
+    if answer is None:
+        return False
+    body, media_type = answer
+    headers = [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", media_type.encode()),
+        (b"x-request-id", rid.encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+    return True
 
 
 def clock_from(settings: Settings) -> Clock:
@@ -161,7 +224,7 @@ def create_app(
             if run_worker and worker is not None:
                 worker.stop()
 
-    app = FastAPI(
+    app = App(
         title="simhive",
         version=__version__,
         lifespan=lifespan,
@@ -177,6 +240,10 @@ def create_app(
         app.router.routes.append(route)
     for route in order_routes(db, reader):
         app.router.routes.append(route)
+    app.polls = {
+        COMMAND_PATH: functools.partial(command_poll, db, reader),
+        ORDER_PREFIX + "getsms": functools.partial(order_poll, db, reader),
+    }
     if settings.ingest_token:
         sink = Sink(db, "http")
         limit = settings.ingest_max_body_bytes

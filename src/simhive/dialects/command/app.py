@@ -124,6 +124,22 @@ async def fast_status(
         return _error("request_status", exc)
 
 
+def pollable(p: Mapping[str, str]) -> bool:
+    """`request_status` with everything `fast_status` needs."""
+    return p.get("cmd") == "request_status" and all(
+        (p.get(k) or "").strip() for k in ("user", "api_key", "id")
+    )
+
+
+async def poll(db: Database, reader: FastReader, p: Mapping[str, str]) -> tuple[bytes, str] | None:
+    """A GET's body and media type when it is a `request_status` poll, counted; else None."""
+    if not pollable(p):
+        return None
+    name, outcome, body = await fast_status(db, reader, p)
+    API_REQUESTS.labels("command", name, outcome).inc()
+    return body.encode(), "application/json"
+
+
 class BadBody(Exception):
     """A form body the parser refused (too many fields, a field too large, malformed)."""
 
@@ -168,9 +184,7 @@ def routes(db: Database, reader: FastReader, logins: accounts.LoginThrottle) -> 
         except BadBody as exc:
             API_REQUESTS.labels("command", "other", "bad_body").inc()
             return _answer(render.error(f"Invalid request body: {exc}"))
-        if p.get("cmd") == "request_status" and all(
-            (p.get(k) or "").strip() for k in ("user", "api_key", "id")
-        ):
+        if pollable(p):
             name, outcome, body = await fast_status(db, reader, p)
         else:
             address = request.client.host if request.client else "-"

@@ -74,6 +74,15 @@ async def fast_getsms(db: Database, reader: FastReader, p: Mapping[str, str]) ->
         return "server_error", Answer("SERVER_ERROR")
 
 
+async def poll(db: Database, reader: FastReader, p: Mapping[str, str]) -> tuple[bytes, str] | None:
+    """A GET's body and media type when it is a `getsms` poll, counted; else None."""
+    if not _pollable(p):
+        return None
+    outcome, answer = await fast_getsms(db, reader, p)
+    API_REQUESTS.labels("order", "getsms", outcome).inc()
+    return answer.body.encode(), JSON if answer.json else TEXT
+
+
 async def _params(request: Request) -> dict[str, str] | None:
     """Query and form parameters merged, the form winning; None for a body that cannot be read."""
     merged = dict(request.query_params)
