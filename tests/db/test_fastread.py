@@ -83,6 +83,28 @@ class TestSlots:
 
         assert asyncio.run(scenario()) == ["waiter", "newcomer"]
 
+    def test_waiters_are_served_in_the_order_they_came(self) -> None:
+        async def scenario() -> list[int]:
+            slots = Slots(["connection"])
+            served: list[int] = []
+            held = await slots.take()
+
+            async def waiter(n: int) -> None:
+                item = await slots.take()
+                served.append(n)
+                await asyncio.sleep(0)
+                slots.give(item)
+
+            tasks = []
+            for n in range(5):
+                tasks.append(asyncio.create_task(waiter(n)))
+                await asyncio.sleep(0)
+            slots.give(held)
+            await asyncio.gather(*tasks)
+            return served
+
+        assert asyncio.run(scenario()) == [0, 1, 2, 3, 4]
+
     def test_a_waiter_cancelled_as_it_is_handed_a_slot_passes_it_on(self) -> None:
         async def scenario() -> tuple[str, list[str]]:
             slots = Slots(["connection"])
@@ -93,20 +115,51 @@ class TestSlots:
             slots.give(held)  # handed to the first waiter, which has not run yet
             first.cancel()
             got = await asyncio.wait_for(second, timeout=5)
-            return got, slots.drain()
+            return got, slots.close()
 
         assert asyncio.run(scenario()) == ("connection", [])
 
-    def test_a_waiter_cancelled_in_line_leaves_the_line(self) -> None:
+    def test_a_waiter_cancelled_as_a_slot_comes_back_is_cancelled_and_the_slot_kept(
+        self,
+    ) -> None:
         async def scenario() -> list[str]:
             slots = Slots(["connection"])
             held = await slots.take()
             gone = asyncio.create_task(slots.take())
             await asyncio.sleep(0)
             gone.cancel()
+            slots.give(held)  # on the same turn: the cancelled waiter is passed over
             with pytest.raises(asyncio.CancelledError):
                 await gone
-            slots.give(held)
-            return slots.drain()
+            return slots.close()
 
         assert asyncio.run(scenario()) == ["connection"]
+
+    def test_a_read_timing_out_in_line_times_out(self) -> None:
+        async def scenario() -> list[str]:
+            slots = Slots(["connection"])
+            held = await slots.take()
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.05, slots.give, held)
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(0.05):
+                    await slots.take()
+            await asyncio.sleep(0.1)
+            return slots.close()
+
+        assert asyncio.run(scenario()) == ["connection"]
+
+    def test_once_closed_a_slot_given_back_goes_to_a_waiter_or_back_to_the_caller(
+        self,
+    ) -> None:
+        async def scenario() -> tuple[list[str], bool, bool]:
+            slots = Slots(["a", "b"])
+            first, second = await slots.take(), await slots.take()
+            waiting = asyncio.create_task(slots.take())
+            await asyncio.sleep(0)
+            free = slots.close()
+            assert slots.give(first)  # a read still waits for it
+            got = await waiting
+            return free, got == first, slots.give(second)
+
+        assert asyncio.run(scenario()) == ([], True, False)

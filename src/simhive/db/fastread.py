@@ -46,6 +46,7 @@ class Slots:
     def __init__(self, items: Sequence[Any]) -> None:
         self._free = list(items)
         self._waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self._closed = False
 
     async def take(self) -> Any:
         if self._free and not self._waiters:
@@ -58,22 +59,33 @@ class Slots:
             if turn.done() and not turn.cancelled():
                 # Handed a slot as it was cancelled: pass the slot on.
                 self.give(turn.result())
-            else:
+            elif turn in self._waiters:  # not yet passed over by `give`
                 self._waiters.remove(turn)
             raise
 
-    def give(self, item: Any) -> None:
+    def give(self, item: Any) -> bool:
+        """Hand `item` to the oldest waiter, or keep it; False when the slots are closed and
+        nobody waits, and the caller disposes of it."""
         while self._waiters:
             turn = self._waiters.popleft()
             if not turn.done():
                 turn.set_result(item)
-                return
+                return True
+        if self._closed:
+            return False
         self._free.append(item)
+        return True
 
-    def drain(self) -> list[Any]:
-        """The free slots, taken out (on close)."""
+    def close(self) -> list[Any]:
+        """Keep no slot from now on; returns the free ones, for the caller to dispose of."""
+        self._closed = True
         items, self._free = self._free, []
         return items
+
+
+def _give_back(slots: Slots, conn: Any) -> None:
+    if not slots.give(conn) and conn is not None:
+        conn.terminate()  # the reader was closed while this read ran
 
 
 class FastReader:
@@ -166,9 +178,9 @@ class FastReader:
                 slots.give(None)
                 raise
             except BaseException:
-                slots.give(conn)
+                _give_back(slots, conn)
                 raise
-            slots.give(conn)
+            _give_back(slots, conn)
             return tuple(row) if row is not None else None
         raise RuntimeError("no live connection to read on")
 
@@ -181,6 +193,7 @@ class FastReader:
             self._local.close()
             self._local = None
         slots, self._slots = self._slots, None
-        for conn in slots.drain() if slots is not None else []:
+        # A read still running gives its connection to a waiting read, or closes it.
+        for conn in slots.close() if slots is not None else []:
             if conn is not None:
                 await conn.close()
