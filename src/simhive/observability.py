@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -104,7 +105,13 @@ def configure_logging(level: str = "info") -> None:
     root.setLevel(level.upper())
 
 
+# A generator of its own: nothing else's use or seeding of `random` touches the ids; a
+# forked process seeds its own again, so two processes never give the same ids.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+
+
 def new_request_id() -> str:
     """16 hex digits. An id names a request in logs; it guards nothing, so it need not come
     from the system's random source (`uuid4` read it on every request)."""
-    return f"{random.getrandbits(64):016x}"
+    return f"{_ids.getrandbits(64):016x}"
