@@ -92,7 +92,9 @@ class App(FastAPI):
     before the framework"). A GET to a polling path goes to that dialect's `poll`, which
     answers it, or declines and the GET goes through the framework as any other request.
     `poll` runs the same read, rendering and counting as the route's own fast branch, and
-    the answer carries the same headers, the request id included.
+    the answer carries the same headers, the request id included. What FastAPI itself
+    adds around a request (its own OpenTelemetry spans, when they are turned on) does not
+    see the polls; simhive's counters and logs do.
     """
 
     polls: Mapping[str, Poll] = {}
@@ -106,9 +108,12 @@ class App(FastAPI):
 
 
 def _route_path(scope: Scope) -> str:
+    """The path the routes see: behind a proxy's `root_path`, at a `/`, as Starlette strips it."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path
+    if root and path.startswith(root) and path[len(root) : len(root) + 1] == "/":
+        return path[len(root) :]
+    return path
 
 
 async def _answered(poll: Poll, scope: Scope, send: Send) -> bool:
