@@ -91,8 +91,8 @@ class App(FastAPI):
     middleware and routing cost a poll more CPU than its one read (BENCHMARKS.md, "Polls
     before the framework"). A GET to a polling path goes to that dialect's `poll`, which
     answers it, or declines and the GET goes through the framework as any other request.
-    `poll` runs the same read, rendering and counting as the route's own fast branch, and
-    the answer carries the same headers, the request id included. What FastAPI itself
+    The routes answer a POSTed poll with the same `poll`, and the answer here carries the
+    same headers as theirs, the request id included. What FastAPI itself
     adds around a request (its own OpenTelemetry spans, when they are turned on) does not
     see the polls; simhive's counters and logs do.
     """

@@ -132,7 +132,7 @@ def pollable(p: Mapping[str, str]) -> bool:
 
 
 async def poll(db: Database, reader: FastReader, p: Mapping[str, str]) -> tuple[bytes, str] | None:
-    """A GET's body and media type when it is a `request_status` poll, counted; else None."""
+    """A `request_status` poll's body and media type, counted; None for anything else."""
     if not pollable(p):
         return None
     name, outcome, body = await fast_status(db, reader, p)
@@ -184,15 +184,17 @@ def routes(db: Database, reader: FastReader, logins: accounts.LoginThrottle) -> 
         except BadBody as exc:
             API_REQUESTS.labels("command", "other", "bad_body").inc()
             return _answer(render.error(f"Invalid request body: {exc}"))
-        if pollable(p):
-            name, outcome, body = await fast_status(db, reader, p)
-        else:
-            address = request.client.host if request.client else "-"
-            name, outcome, body = await execute(db, logins, p, address=address)
+        # DESIGN.md: every answer is HTTP 200 with the JSON envelope, errors included.
+        # A POSTed poll; a GET one was answered before the framework (`simhive.app.App`).
+        polled = await poll(db, reader, p)
+        if polled is not None:
+            content, media_type = polled
+            return Response(content, media_type=media_type)
+        address = request.client.host if request.client else "-"
+        name, outcome, body = await execute(db, logins, p, address=address)
         API_REQUESTS.labels(
             "command", name if name in commands.COMMANDS else "other", outcome
         ).inc()
-        # DESIGN.md: every answer is HTTP 200 with the JSON envelope, errors included.
         return _answer(body)
 
     return [Route(PATH, endpoint, methods=["GET", "POST"])]

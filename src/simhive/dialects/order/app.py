@@ -75,7 +75,7 @@ async def fast_getsms(db: Database, reader: FastReader, p: Mapping[str, str]) ->
 
 
 async def poll(db: Database, reader: FastReader, p: Mapping[str, str]) -> tuple[bytes, str] | None:
-    """A GET's body and media type when it is a `getsms` poll, counted; else None."""
+    """A `getsms` poll's body and media type, counted; None for anything else."""
     if not _pollable(p):
         return None
     outcome, answer = await fast_getsms(db, reader, p)
@@ -112,14 +112,16 @@ def routes(db: Database, reader: FastReader) -> list[Route]:
                 # Starlette answers HEAD with the GET endpoint; an order must never be made for it.
                 return _answer(Answer("METHOD_NOT_ALLOWED"), 405, allow="GET, POST")
             p = await _params(request)
+            # 002: "The server will always give status code 200".
+            polled = await poll(db, reader, p) if p is not None and name == "getsms" else None
+            if polled is not None:
+                content, media_type = polled
+                return Response(content, media_type=media_type)
             if p is None:
                 outcome, answer = "bad_body", Answer("BAD_REQUEST")
-            elif name == "getsms" and _pollable(p):
-                outcome, answer = await fast_getsms(db, reader, p)
             else:
                 outcome, answer = await to_thread(run, db, name, endpoint, p)
             API_REQUESTS.labels("order", name, outcome).inc()
-            # 002: "The server will always give status code 200".
             return _answer(answer)
 
         return Route(PREFIX + name, call, methods=["GET", "POST"])
