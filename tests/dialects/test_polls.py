@@ -60,6 +60,10 @@ def same(servers: Servers, path: str, query: str) -> httpx.Response:
     return got
 
 
+def status_of(who: Customer, rid: str) -> dict[str, str]:
+    return {"cmd": "request_status", "user": who.username, "api_key": who.api_key, "id": rid}
+
+
 def counted(dialect: str, command: str, outcome: str) -> float:
     for registry in (REGISTRY, DEFAULT_REGISTRY):
         value = registry.get_sample_value(
@@ -151,12 +155,7 @@ class TestRequestStatus:
         self, servers: Servers, poll: tuple[Customer, Customer, str]
     ) -> None:
         alice, _, rid = poll
-        params = {
-            "cmd": "request_status",
-            "user": alice.username,
-            "api_key": alice.api_key,
-            "id": rid,
-        }
+        params = status_of(alice, rid)
         url = servers.front + COMMAND
         kept = httpx.get(url, params=params, headers={"x-request-id": "trace-42"})
         assert kept.headers["x-request-id"] == "trace-42"
@@ -167,12 +166,7 @@ class TestRequestStatus:
         self, servers: Servers, poll: tuple[Customer, Customer, str]
     ) -> None:
         alice, _, rid = poll
-        params = {
-            "cmd": "request_status",
-            "user": alice.username,
-            "api_key": alice.api_key,
-            "id": rid,
-        }
+        params = status_of(alice, rid)
         before = counted("command", "request_status", "ok")
         httpx.get(servers.front + COMMAND, params=params)
         assert counted("command", "request_status", "ok") == before + 1
@@ -185,8 +179,8 @@ class TestRequestStatus:
         self, servers: Servers, poll: tuple[Customer, Customer, str]
     ) -> None:
         alice, _, rid = poll
+        status = status_of(alice, rid)
         login = {"user": alice.username, "api_key": alice.api_key}
-        status = {"cmd": "request_status", "id": rid, **login}
         url = servers.front + COMMAND
         # The front server has no route for polls: what the front declines is not found.
         assert httpx.get(url, params=status).json()["status"] == "ok"
