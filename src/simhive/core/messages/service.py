@@ -281,14 +281,7 @@ def _deliver_to_rental(
     )
     _settle(uow, message)
     if service.name_key not in catalog.ANY_SERVICE_NAMES:
-        inventory.mark_used(
-            uow, number_id=rental.number_id, service_id=service.id, account_id=account.id
-        )
-        seen_by = _other_service(uow, message, service)
-        if seen_by is not None:
-            inventory.mark_used(
-                uow, number_id=rental.number_id, service_id=seen_by.id, account_id=account.id
-            )
+        _mark_seen(uow, message, service, number_id=rental.number_id, account_id=account.id)
     facts = completed_facts(message, service)
     facts["ltr_id"] = str(rental.id)
     facts["first_ltr_id"] = str(rental.first_id or rental.id)
@@ -439,16 +432,7 @@ def _complete(
         patterns=catalog.text_patterns(service),
     )
     _settle(uow, message)
-    inventory.mark_used(
-        uow, number_id=activation.number_id, service_id=service.id, account_id=account.id
-    )
-    # A request takes any SMS on its number ("Unknown" by design); when the SMS is
-    # recognisably another service's, that service has seen the number too.
-    seen_by = _other_service(uow, message, service)
-    if seen_by is not None:
-        inventory.mark_used(
-            uow, number_id=activation.number_id, service_id=seen_by.id, account_id=account.id
-        )
+    _mark_seen(uow, message, service, number_id=activation.number_id, account_id=account.id)
     reserved_at = activation.reserved_at
     lifecycle.close(uow, activation, ActivationStatus.COMPLETED)
     events.enqueue_webhook(
@@ -460,6 +444,17 @@ def _complete(
     uow.session.flush()
     waited = (message.received_at - reserved_at).total_seconds() if reserved_at else None
     return Routed(message.id, MessageStatus.ROUTED, service.name, activation.id, waited)
+
+
+def _mark_seen(
+    uow: UnitOfWork, message: Message, service: Service, *, number_id: int, account_id: int
+) -> None:
+    """The number has now been used for `service`. A request or rental takes any SMS on its
+    number ("Unknown" by design); when the SMS is recognisably another service's, that
+    service has seen the number too."""
+    for seen in (service, _other_service(uow, message, service)):
+        if seen is not None:
+            inventory.mark_used(uow, number_id=number_id, service_id=seen.id, account_id=account_id)
 
 
 def _other_service(uow: UnitOfWork, message: Message, service: Service) -> Service | None:
